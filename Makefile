@@ -1,0 +1,50 @@
+# dpt-tools — the two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SAMPLE := sample_data/dpt_pangkalpinang_sample.csv
+OUT    ?= out/demo
+
+.PHONY: demo test lint bench sample clean-venv install install-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make demo: set up and check the shipped sample roll (validate, then clean)
+demo: $(VENV)/.installed
+	@echo "== dpt validate $(SAMPLE)"
+	-$(BIN)/dpt validate $(SAMPLE) --out $(OUT)/validate
+	@echo
+	@echo "Findings: $(OUT)/validate/findings.csv   Summary: $(OUT)/validate/summary.json"
+
+## make test: set up with test extras, lint with ruff, run pytest
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+
+## make bench: benchmarks at 1,000,000 rows (minutes; results in bench/RESULTS.md)
+bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/bench_validate.py
+
+## make sample: regenerate the shipped sample roll (deterministic)
+sample: $(VENV)/.installed
+	$(BIN)/python sample_data/make_sample.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,222 @@
+"""The ``dpt`` command line: parse options, call the library, render. No decisions are made here.
+
+Exit codes (a contract, see docs/contract.md): 0 success / nothing at or above ``--fail-on``; 1 findings at or
+above ``--fail-on``; 2 usage or input error (one line on stderr, no traceback); 3 internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .config import FAIL_ON, PROFILES, Settings, load_settings, parse_map_options
+from .errors import DptError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+BIG_FILE = 20 * 1024 * 1024
+
+
+class InputProblem(click.ClickException):
+    """A user-facing error: one line, exit code 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"dpt: {self.format_message()}", err=True)
+
+
+def _settings(ctx_opts: dict[str, Any]) -> Settings:
+    try:
+        return load_settings(
+            ctx_opts.get("config"),
+            profile=ctx_opts.get("profile"),
+            election_date=ctx_opts.get("election_date"),
+            tps_max=ctx_opts.get("tps_max"),
+            lang=ctx_opts.get("lang"),
+            format=ctx_opts.get("fmt"),
+            fail_on=ctx_opts.get("fail_on"),
+            columns=parse_map_options(ctx_opts.get("maps") or ()),
+            mask=False if ctx_opts.get("no_mask") else None,
+        )
+    except DptError as exc:
+        raise InputProblem(str(exc)) from exc
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _show_progress(path: str) -> bool:
+    """A spinner only for long files and only when a person watches (stderr is a terminal)."""
+    try:
+        return sys.stderr.isatty() and path != "-" and os.path.getsize(path) > BIG_FILE
+    except OSError:
+        return False
+
+
+def common_options(f: Any) -> Any:
+    """Options every roll-reading command shares (profile, config, column map, language)."""
+    opts = [
+        click.option("--profile", type=click.Choice(sorted(PROFILES)), default=None,
+                     help="Election profile (election day and TPS limit). Default: pilkada-ulang-pangkalpinang-2025."),
+        click.option("--election-date", default=None, metavar="YYYY-MM-DD", help="Override the election day."),
+        click.option("--tps-max", type=int, default=None, help="Override the maximum voters per TPS."),
+        click.option("--config", type=click.Path(dir_okay=False), default=None,
+                     help="Config file (default: $DPT_CONFIG or ./dpt.toml)."),
+        click.option("--map", "maps", multiple=True, metavar="HEADER=field",
+                     help="Map an input header to a canonical field (repeatable); wins over the alias table."),
+        click.option("--lang", type=click.Choice(["id", "en"]), default=None,
+                     help="Language of messages: id (Bahasa Indonesia, default) or en."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="dpt")
+def cli() -> None:
+    """dpt — check Indonesian voter rolls (DPT): validate, dedupe, clean and diff exported rolls.
+
+    Every command reads CSV (any delimiter, UTF-8 or cp1252, Excel quirks) or Parquet, keeps every value as text,
+    and refers to rows by their 1-based data row number in the input file.
+
+    \b
+    Example:
+        dpt validate sample_data/dpt_pangkalpinang_sample.csv --out out/
+    """
+
+
+@cli.command()
+@click.argument("roll", type=str)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write findings.<fmt> and summary.json into this directory.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json"]), default=None,
+              help="Format of findings (default csv).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when a finding of this severity or worse exists (default error).")
+@click.option("--quiet", is_flag=True, help="Print only the verdict line.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout instead of the table.")
+@click.option("--no-mask", is_flag=True, help="Show NIK/NKK values unmasked in findings files (never on screen).")
+@common_options
+def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | None, quiet: bool, as_json: bool,
+             no_mask: bool, **opts: Any) -> None:
+    """Check a roll against the DPT schema and rules; report every finding with its rule code and row.
+
+    ROLL is a CSV or Parquet file ('-' reads CSV from stdin). Exit 0 when nothing reaches --fail-on, 1 when
+    something does, 2 on bad input.
+
+    \b
+    Example:
+        dpt validate DPT_KEL_BACANG.csv --out hasil/ --fail-on warning --lang en
+    """
+    from .output import check_not_input
+    from .report import print_validate
+    from .validate import summary, validate_path, write_outputs
+
+    settings = _settings({**opts, "fmt": fmt, "fail_on": fail_on, "no_mask": no_mask})
+    fmt = settings.format
+    start = time.perf_counter()
+    try:
+        if out_dir:
+            check_not_input(out_dir, [roll])
+        err = _console(stderr=True)
+        if _show_progress(roll):
+            with err.status("memeriksa…" if settings.lang == "id" else "checking…"):
+                result = validate_path(roll, settings)
+        else:
+            result = validate_path(roll, settings)
+        seconds = time.perf_counter() - start
+        if out_dir:
+            write_outputs(result, settings, out_dir, fmt, seconds)
+    except DptError as exc:
+        raise InputProblem(str(exc)) from exc
+    summ = summary(result, settings, seconds)
+    failed = result.failed(settings.fail_on)
+    if as_json:
+        click.echo(json.dumps(summ, ensure_ascii=False, indent=2))
+        print_validate(_console(stderr=True), summ, failed, settings.lang, quiet=True)
+    else:
+        print_validate(_console(), summ, failed, settings.lang, quiet=quiet)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@cli.command()
+@click.option("--rows", type=click.IntRange(min=1), default=5000, show_default=True, help="Number of voters.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same roll).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
+              help="Roll to write (.csv or .parquet).")
+@click.option("--truth", "truth_path", type=click.Path(dir_okay=False), default=None,
+              help="Write what was planted (problems, duplicates) as JSON.")
+@click.option("--style", type=click.Choice(["clean", "excel"]), default="excel", show_default=True,
+              help="CSV style: clean, or the messy form of an Indonesian Excel export.")
+@click.option("--ragged", type=click.IntRange(min=0), default=0, help="Number of malformed lines to plant.")
+@click.option("--no-problems", is_flag=True, help="Plant no rule violations.")
+@click.option("--no-duplicates", is_flag=True, help="Plant no duplicate persons.")
+@click.option("--next-version", "next_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write a later version of the roll (for dpt diff), truth in <NEXT>.truth.json.")
+def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: str, ragged: int,
+          no_problems: bool, no_duplicates: bool, next_path: str | None) -> None:
+    """Generate a synthetic roll of Kota Pangkalpinang (invented people) with planted problems.
+
+    \b
+    Example:
+        dpt synth --rows 20000 --seed 7 --out roll.csv --truth roll.truth.json
+    """
+    from .output import write_json
+    from .synth import synth_next_version, synth_roll, write_roll
+
+    try:
+        df, truth = synth_roll(rows, seed, problems=not no_problems, duplicates=not no_duplicates)
+        bad = write_roll(df, out_path, style=style, seed=seed, ragged=ragged)
+        if bad:
+            truth.setdefault("planted", {})["row_malformed"] = bad
+        if truth_path:
+            write_json(truth, truth_path)
+        if next_path:
+            df2, truth2 = synth_next_version(df, seed + 1)
+            write_roll(df2, next_path, style=style, seed=seed + 1, shuffle_columns=True)
+            write_json(truth2, Path(next_path).with_suffix(".truth.json"))
+    except DptError as exc:
+        raise InputProblem(str(exc)) from exc
+    _console(stderr=True).print(f"{len(df):,} rows → {out_path}")
+
+
+def main() -> None:
+    """Console entry point: user errors are one line + exit 2; a bug is one line + exit 3 (DPT_DEBUG=1 for more)."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code if isinstance(exc, InputProblem) else EXIT_INPUT)
+    except click.Abort:
+        click.echo("dpt: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("dpt: interrupted", err=True)
+        sys.exit(130)
+    except DptError as exc:
+        click.echo(f"dpt: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("DPT_DEBUG"):
+            raise
+        click.echo(f"dpt: internal error ({type(exc).__name__}: {exc}); please report it — "
+                   "run with DPT_DEBUG=1 for details", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

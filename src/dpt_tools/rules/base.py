@@ -1,0 +1,179 @@
+"""The rule machinery: a :class:`Rule` (stable code, severity, scope, field, messages) and the :class:`Context`
+every rule function reads from.
+
+A rule function takes the context and returns :class:`Hits`: the positions of the rows it fires on plus, for the
+message, parameter columns aligned with those positions. Row rules look at one record; group rules group by keys
+(TPS, NKK, NIK) so they can run per partition. Nothing here loops over rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..config import Settings
+from ..load import Roll
+from ..nik import DecodedNik, decode_nik
+
+SEVERITIES = ("error", "warning", "info")
+SCOPES = ("row", "group")
+
+
+@dataclass
+class Hits:
+    """Where a rule fires: row positions (0-based, into the roll's frame) and per-hit message parameters."""
+
+    positions: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+    #: per-hit field name, when one rule covers several fields (rt/rw)
+    fields: Any = None
+    #: per-hit value to show instead of the raw value of the rule's field
+    values: Any = None
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray, **params: Any) -> Hits:
+        """Positions where ``mask`` is true; ``params`` given as full-length columns are cut to those rows."""
+        pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+        return cls(pos, {k: _take(v, pos) for k, v in params.items()})
+
+    @classmethod
+    def none(cls) -> Hits:
+        return cls(np.array([], dtype=np.int64))
+
+
+def _take(values: Any, pos: np.ndarray) -> Any:
+    if isinstance(values, str | int | float):
+        return str(values)  # the same for every hit
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.take(pa.array(pos, type=pa.int64()))
+    if isinstance(values, pd.Series):
+        return values.iloc[pos].to_numpy()
+    return np.asarray(values)[pos]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check with a stable code. ``requires`` lists the canonical fields it needs; absent → skipped."""
+
+    code: str
+    severity: str
+    scope: str
+    field: str
+    message_id: str
+    message_en: str
+    meaning: str
+    example: str
+    check: Callable[[Context], Hits]
+    requires: tuple[str, ...] = ()
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_id
+
+
+class Context:
+    """What the rules read: the roll, the election settings and derived columns computed once, on demand."""
+
+    def __init__(self, roll: Roll, settings: Settings) -> None:
+        self.roll = roll
+        self.settings = settings
+        self.frame = roll.frame
+        self.n = len(roll.frame)
+        self.election_day = np.datetime64(settings.election_day, "D")
+        self._cols: dict[str, pa.Array] = {}
+
+    def col(self, name: str) -> pa.Array:
+        """A column as a pyarrow string array, converted once per run."""
+        arr = self._cols.get(name)
+        if arr is None:
+            arr = pa.array(self.frame[name], from_pandas=True)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            if not pa.types.is_string(arr.type):
+                arr = pc.cast(arr, pa.string())
+            self._cols[name] = arr
+        return arr
+
+    def np_str(self, name: str) -> np.ndarray:
+        return self.frame[name].to_numpy(dtype=object, na_value=None)
+
+    def isin(self, name: str, values: list[str]) -> np.ndarray:
+        arr = self.col(name)
+        return np.asarray(pc.fill_null(pc.is_in(arr, value_set=pa.array(values, type=pa.string())), False)
+                          .to_numpy(zero_copy_only=False))
+
+    def matches(self, name: str, pattern: str) -> np.ndarray:
+        return np.asarray(pc.fill_null(pc.match_substring_regex(self.col(name), pattern), False)
+                          .to_numpy(zero_copy_only=False))
+
+    def present(self, name: str) -> np.ndarray:
+        return np.asarray(self.frame[name].notna().to_numpy())
+
+    @cached_property
+    def masked_nik(self) -> np.ndarray:
+        """NIKs published masked (``197104**********``): valid input for name checks, not for NIK checks."""
+        return self.matches("nik", r"\*")
+
+    @cached_property
+    def nik(self) -> DecodedNik:
+        return decode_nik(self.col("nik"), self.election_day)
+
+    @cached_property
+    def dob_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return date_parts(self.roll.dob)
+
+    @cached_property
+    def age(self) -> np.ndarray:
+        """Whole years of age on election day (-1 where the birth date is unknown)."""
+        return age_on(self.roll.dob, self.settings.election_day)
+
+
+def date_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``datetime64[D]`` → (year, month, day) int arrays; -1 for NaT."""
+    nat = np.isnat(days)
+    safe = np.where(nat, np.datetime64("1970-01-01", "D"), days)
+    months = safe.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (safe - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return (np.where(nat, -1, year), np.where(nat, -1, month), np.where(nat, -1, day))
+
+
+def age_on(days: np.ndarray, when: dt.date) -> np.ndarray:
+    """Completed years on ``when`` (-1 where unknown). Born 29 Feb: a year is completed on 1 Mar."""
+    y, m, d = date_parts(days)
+    before = (m > when.month) | ((m == when.month) & (d > when.day))
+    return np.where(y < 0, -1, when.year - y - before.astype(np.int64))
+
+
+def render(template: str, params: Mapping[str, Any], n: int) -> pa.Array:
+    """Fill a message template for ``n`` hits at once: ``"NIK {nik_date} ≠ {dob}"`` with parameter columns."""
+    pieces: list[Any] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            pieces.append(pa.scalar(literal))
+        if name is not None:
+            value = params[name]
+            if isinstance(value, str):
+                pieces.append(pa.scalar(value))
+                continue
+            if isinstance(value, pa.ChunkedArray):
+                value = value.combine_chunks()
+            if not isinstance(value, pa.Array):
+                value = pa.array(np.asarray(value, dtype=object), from_pandas=True)
+            if not pa.types.is_string(value.type):
+                value = pc.cast(value, pa.string())
+            pieces.append(value)
+    if not any(isinstance(p, pa.Array) for p in pieces):
+        return pa.array([template] * n, type=pa.string())
+    if len(pieces) == 1:
+        return pc.fill_null(pieces[0], "")
+    return pc.binary_join_element_wise(*pieces, "", null_handling="replace", null_replacement="")

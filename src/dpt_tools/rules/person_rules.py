@@ -1,0 +1,97 @@
+"""Rules on one voter's own data: name, birth date and eligibility on election day, sex, marital status,
+disability code, RT/RW, and the structure of the line itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Context, Hits
+
+#: What clerks type when a name is unknown.
+NAME_PLACEHOLDERS = ["-", "--", "---", ".", "..", "...", "X", "XX", "XXX", "?", "NN", "N/A", "NA", "TIDAK ADA",
+                     "TANPA NAMA", "NONAME", "0"]
+#: A name is letters, spaces and the punctuation seen in real names (H. ST., O'NEIL, bin/binti, commas of degrees).
+NAME_OK = r"^[A-Z\x{00C0}-\x{024F} .,'`\-()/]+$"
+#: Dukcapil's conventional dates for an unknown birthday (month, day).
+PLACEHOLDER_DATES = ((1, 1), (7, 1), (12, 31))
+MIN_AGE = 17
+MAX_AGE = 110
+
+
+def name_missing(ctx: Context) -> Hits:
+    missing = ~ctx.present("nama") | ctx.isin("nama", NAME_PLACEHOLDERS) | ctx.matches("nama", r"^[^A-Z0-9]*$")
+    return Hits.from_mask(missing)
+
+
+def name_suspicious(ctx: Context) -> Hits:
+    missing = name_missing(ctx).positions
+    odd = ctx.present("nama") & ~ctx.matches("nama", NAME_OK)
+    odd[missing] = False
+    return Hits.from_mask(odd)
+
+
+def birthdate_invalid(ctx: Context) -> Hits:
+    return Hits.from_mask(np.isnat(ctx.roll.dob))
+
+
+def birthdate_future(ctx: Context) -> Hits:
+    dob = ctx.roll.dob
+    return Hits.from_mask(~np.isnat(dob) & (dob > ctx.election_day), day=str(ctx.settings.election_day))
+
+
+def underage(ctx: Context) -> Hits:
+    """Under 17 on election day and not (ever) married: S and P voters are eligible at any age."""
+    married = ctx.isin("status_kawin", ["S", "P"])
+    dob = ctx.roll.dob
+    young = (ctx.age >= 0) & (ctx.age < MIN_AGE) & ~(dob > ctx.election_day)
+    return Hits.from_mask(young & ~married, age=ctx.age, day=str(ctx.settings.election_day))
+
+
+def age_implausible(ctx: Context) -> Hits:
+    return Hits.from_mask(ctx.age > MAX_AGE, age=ctx.age)
+
+
+def placeholder_birthdate(ctx: Context) -> Hits:
+    _, m, d = ctx.dob_parts
+    mask = np.zeros(ctx.n, dtype=bool)
+    for month, day in PLACEHOLDER_DATES:
+        mask |= (m == month) & (d == day)
+    return Hits.from_mask(mask)
+
+
+def gender_invalid(ctx: Context) -> Hits:
+    return Hits.from_mask(~ctx.isin("jenis_kelamin", ["L", "P"]))
+
+
+def marital_status_invalid(ctx: Context) -> Hits:
+    return Hits.from_mask(~ctx.isin("status_kawin", ["B", "S", "P"]))
+
+
+def disability_invalid(ctx: Context) -> Hits:
+    return Hits.from_mask(ctx.present("disabilitas") & ~ctx.matches("disabilitas", r"^[0-6]$"))
+
+
+def rt_rw_invalid(ctx: Context) -> Hits:
+    """RT and RW each: present but not a 1–3 digit number (normalised to three digits)."""
+    positions, fields = [], []
+    for fld in ("rt", "rw"):
+        if not ctx.roll.has(fld):
+            continue
+        bad = np.flatnonzero(ctx.present(fld) & ~ctx.matches(fld, r"^[0-9]{3}$"))
+        positions.append(bad)
+        fields.append(np.full(len(bad), fld, dtype=object))
+    if not positions:
+        return Hits.none()
+    pos = np.concatenate(positions)
+    flds = np.concatenate(fields)
+    order = np.argsort(pos, kind="stable")
+    return Hits(pos[order], {"field": flds[order]}, fields=flds[order])
+
+
+def row_malformed(ctx: Context) -> Hits:
+    m = ctx.roll.malformed
+    if m.empty:
+        return Hits.none()
+    pos = m["row_number"].to_numpy() - 1
+    return Hits(pos, {"expected": m["expected"].astype(str).to_numpy(), "actual": m["actual"].astype(str).to_numpy()},
+                values=m["actual"].astype(str).to_numpy())

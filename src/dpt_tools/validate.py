@@ -1,0 +1,186 @@
+"""``dpt validate`` as a library: run the schema and every rule on a roll, return findings and a summary.
+
+Findings are one row per (row, rule, field) with the columns of :data:`FINDING_COLUMNS`, sorted by row then rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .config import Settings
+from .load import Roll, load_roll
+from .nik import mask_id
+from .output import write_json, write_table
+from .rules.base import SEVERITIES, Context, Rule, render
+from .rules.catalog import RULES
+from .schema import check_roll_frame
+
+FINDING_COLUMNS = ("row_number", "rule", "severity", "field", "value", "message")
+ID_FIELDS = ("nik", "nkk")
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Validation:
+    """Result of validating one roll."""
+
+    roll: Roll
+    findings: pd.DataFrame
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.findings["rule"].value_counts().sort_index().items()}
+
+    def severity_counts(self) -> dict[str, int]:
+        vc = self.findings["severity"].value_counts()
+        return {s: int(vc.get(s, 0)) for s in SEVERITIES}
+
+    def failed(self, fail_on: str) -> bool:
+        """True when a finding at or above ``fail_on`` exists (``never`` → never)."""
+        if fail_on == "never":
+            return False
+        sev = self.severity_counts()
+        if fail_on == "warning":
+            return sev["error"] + sev["warning"] > 0
+        return sev["error"] > 0
+
+
+def _empty_findings() -> pd.DataFrame:
+    return pd.DataFrame({
+        "row_number": pd.Series([], dtype="int64"),
+        **{c: pd.Series([], dtype="str") for c in FINDING_COLUMNS[1:]},
+    })
+
+
+def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pd.DataFrame | None:
+    hits = rule.check(ctx)
+    pos = np.asarray(hits.positions, dtype=np.int64)
+    n = len(pos)
+    if n == 0:
+        return None
+    fields = np.full(n, rule.field, dtype=object) if hits.fields is None else np.asarray(hits.fields, dtype=object)
+    if hits.values is not None:
+        values = pa.array(np.asarray(hits.values, dtype=object), type=pa.string(), from_pandas=True)
+    else:
+        values = _raw_values(ctx, pos, fields, settings)
+    params = dict(hits.params)
+    if "field" in params:
+        params["field"] = np.char.upper(np.asarray(params["field"], dtype=str))
+    message = render(rule.message(settings.lang), params, n)
+    return pd.DataFrame({
+        "row_number": ctx.frame["row_number"].to_numpy()[pos],
+        "rule": rule.code,
+        "severity": rule.severity,
+        "field": fields,
+        "value": pc.fill_null(values, "").to_pandas(),
+        "message": message.to_pandas(),
+    }).astype({"rule": "str", "severity": "str", "field": "str"})
+
+
+def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Settings) -> pa.Array:
+    """The value as the clerk typed it (masked for NIK/NKK unless asked not to)."""
+    out = pa.nulls(len(pos), type=pa.string())
+    raw = ctx.roll.raw
+    for fld in dict.fromkeys(fields.tolist()):
+        if not fld or fld not in raw.column_names:
+            continue
+        sel = np.flatnonzero(fields == fld)
+        col = raw.column(fld).take(pa.array(pos[sel], type=pa.int64()))
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        if fld in ID_FIELDS and settings.mask:
+            col = mask_id(col)
+        if len(sel) == len(pos):
+            out = col
+        else:
+            full = np.empty(len(pos), dtype=object)
+            full[:] = out.to_numpy(zero_copy_only=False)
+            full[sel] = col.to_numpy(zero_copy_only=False)
+            out = pa.array(full, type=pa.string())
+    return out
+
+
+def applicable(rule: Rule, roll: Roll) -> bool:
+    if rule.code == "rt_rw_invalid":
+        return roll.has("rt") or roll.has("rw")
+    if rule.code == "region_unknown":
+        return any(roll.has(f) for f in ("kabupaten_kota", "kecamatan", "kelurahan"))
+    return all(roll.has(f) for f in rule.requires)
+
+
+def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES) -> tuple[pd.DataFrame, list[str]]:
+    """All findings of a roll (sorted by row then rule) and the codes skipped for lack of a column."""
+    ctx = Context(roll, settings)
+    parts: list[pd.DataFrame] = []
+    skipped: list[str] = []
+    for rule in rules:
+        if not applicable(rule, roll):
+            skipped.append(rule.code)
+            continue
+        part = _findings_for(rule, ctx, settings)
+        if part is not None:
+            parts.append(part)
+    if not parts:
+        return _empty_findings(), skipped
+    findings = pd.concat(parts, ignore_index=True)
+    findings = findings.sort_values(["row_number", "rule", "field"], kind="stable", ignore_index=True)
+    return findings[list(FINDING_COLUMNS)], skipped
+
+
+def validate_roll(roll: Roll, settings: Settings) -> Validation:
+    """Check the canonical frame against the pandera schema, then run every applicable rule."""
+    start = time.perf_counter()
+    check_roll_frame(roll.frame)
+    findings, skipped = run_rules(roll, settings)
+    return Validation(roll, findings, skipped, time.perf_counter() - start)
+
+
+def summary(result: Validation, settings: Settings, seconds: float | None = None) -> dict[str, Any]:
+    roll = result.roll
+    return {
+        "tool": "dpt-tools",
+        "version": __version__,
+        "command": "validate",
+        "input": roll.path,
+        "input_sha256": roll.sha256,
+        "input_format": roll.dialect.format,
+        "rows": len(roll),
+        "election": settings.as_dict(),
+        "columns_mapped": roll.mapping,
+        "extra_columns": roll.extras,
+        "rules_skipped": result.skipped,
+        "findings": len(result.findings),
+        "by_severity": result.severity_counts(),
+        "by_rule": result.counts(),
+        "rows_with_errors": int(result.findings.loc[result.findings["severity"] == "error", "row_number"].nunique()),
+        "seconds": round(seconds if seconds is not None else result.seconds, 3),
+    }
+
+
+def write_outputs(result: Validation, settings: Settings, out_dir: str | Path, fmt: str,
+                  seconds: float | None = None) -> dict[str, Path]:
+    """Write ``findings.<fmt>`` and ``summary.json`` atomically into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "findings": write_table(result.findings, out / f"findings.{fmt}", fmt),
+        "summary": write_json(summary(result, settings, seconds), out / "summary.json"),
+    }
+    return paths
+
+
+def validate_path(path: str | Path, settings: Settings) -> Validation:
+    """Load and validate one file (the library face of ``dpt validate``)."""
+    roll = load_roll(path, column_map=settings.column_map)
+    return validate_roll(roll, settings)

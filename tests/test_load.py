@@ -1,0 +1,142 @@
+"""Loader: every export quirk (delimiters, BOM, cp1252, CRLF, quotes, apostrophes, ragged lines, header
+aliases, Parquet, stdin) and the refusals with a clear message."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dpt_tools.errors import InputError
+from dpt_tools.load import load_roll, map_headers, sniff_delimiter
+
+HEADER = ["NO KK", "NIK", "NAMA", "TGL LAHIR", "L/P", "STS KAWIN", "RT", "RW", "TPS", "DESA/KELURAHAN", "KEC"]
+ROWS = [
+    ["'1971011201150003", "'1971015708850002", "siti  aminah", "17-08-1985", "P", "KAWIN", "3", "1", "1", "Bacang",
+     "Bukit Intan"],
+    ["1971011201150003", "0123456789012345", "Budi Santoso", "1985-08-17", "LAKI-LAKI", "B", "003", "01", "TPS 2",
+     "BACANG", "BUKIT INTAN"],
+]
+
+
+def write(path, rows, delimiter=";", encoding="utf-8", bom=False, newline="\r\n", header=HEADER):
+    lines = [delimiter.join(header)] + [delimiter.join(r) for r in rows]
+    data = newline.join(lines) + newline
+    raw = data.encode(encoding)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + raw)
+    return path
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters(tmp_path, delimiter):
+    roll = load_roll(write(tmp_path / "r.csv", ROWS, delimiter=delimiter))
+    assert roll.dialect.delimiter == delimiter
+    assert roll.frame["nama"].tolist() == ["SITI AMINAH", "BUDI SANTOSO"]
+
+
+def test_bom_crlf_apostrophe_and_leading_zero(tmp_path):
+    roll = load_roll(write(tmp_path / "r.csv", ROWS, bom=True))
+    assert roll.dialect.bom and roll.dialect.encoding == "utf-8"
+    assert roll.frame["nik"].tolist() == ["1971015708850002", "0123456789012345"]  # leading zero kept
+    assert roll.frame["nkk"].tolist() == ["1971011201150003"] * 2
+    assert roll.frame["tanggal_lahir"].tolist() == ["1985-08-17"] * 2
+    assert roll.frame["jenis_kelamin"].tolist() == ["P", "L"]
+    assert roll.frame["status_kawin"].tolist() == ["S", "B"]
+    assert roll.frame["rt"].tolist() == ["003", "003"]
+    assert roll.frame["tps"].tolist() == ["001", "002"]
+    assert roll.frame["row_number"].tolist() == [1, 2]
+    assert roll.raw.column("nik").to_pylist()[0] == "'1971015708850002"
+
+
+def test_cp1252_fallback(tmp_path):
+    rows = [r.copy() for r in ROWS]
+    rows[0][2] = "Siti Ba\u00e9"  # é in cp1252 is one byte (0xE9), invalid as UTF-8
+    roll = load_roll(write(tmp_path / "r.csv", rows, encoding="cp1252"))
+    assert roll.dialect.encoding == "cp1252"
+    assert roll.frame["nama"].tolist()[0] == "SITI BA\u00c9"
+
+
+def test_cp1252_after_sniff_window(tmp_path):
+    rows = [ROWS[1]] * 20000 + [[*ROWS[0][:2], "Andr\u00e9", *ROWS[0][3:]]]
+    roll = load_roll(write(tmp_path / "r.csv", rows, encoding="cp1252"))
+    assert roll.dialect.encoding == "cp1252"
+    assert roll.frame["nama"].iloc[-1] == "ANDR\u00c9"
+
+
+def test_quoted_fields_with_delimiter_and_newline(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text('NIK,NAMA,ALAMAT,TGL LAHIR\n1971015708850002,"AMINAH, SITI","JL. MELATI\nNO. 3",17-08-1985\n'
+                 '1971011708850001,BUDI,"JL ""A""",17-08-1985\n', encoding="utf-8")
+    roll = load_roll(p)
+    assert roll.frame["nama"].tolist() == ["AMINAH, SITI", "BUDI"]
+    assert roll.frame["alamat"].tolist() == ["JL. MELATI NO. 3", 'JL "A"']
+    assert roll.frame["row_number"].tolist() == [1, 2]
+
+
+def test_ragged_rows_become_rows_with_their_numbers(tmp_path):
+    rows = [ROWS[0], ROWS[1][:5], ROWS[1] + ["extra"], ROWS[0]]
+    roll = load_roll(write(tmp_path / "r.csv", rows))
+    assert len(roll) == 4
+    assert roll.malformed["row_number"].tolist() == [2, 3]
+    assert roll.malformed["actual"].tolist() == [5, 12]
+    assert roll.frame["row_number"].tolist() == [1, 2, 3, 4]
+    # the short row keeps its first fields, the long row its first 11
+    assert roll.frame.loc[1, "nama"] == "BUDI SANTOSO" and roll.frame.loc[2, "kecamatan"] == "BUKIT INTAN"
+
+
+def test_unknown_columns_pass_through(tmp_path):
+    header = [*HEADER, "CATATAN PETUGAS", "Kolom X"]
+    rows = [[*r, "ok", "x"] for r in ROWS]
+    roll = load_roll(write(tmp_path / "r.csv", rows, header=header))
+    # neither header is an alias: both are kept as they are
+    assert roll.extras == ["CATATAN PETUGAS", "Kolom X"]
+    assert roll.frame["Kolom X"].tolist() == ["x", "x"]
+
+
+def test_map_override_wins(tmp_path):
+    header = ["NOMOR INDUK", "NAMA", "TGL LAHIR"]
+    p = tmp_path / "r.csv"
+    p.write_text("\n".join([",".join(header), "1971015708850002,SITI,17-08-1985"]) + "\n")
+    roll = load_roll(p, column_map={"nomor induk": "nik"})
+    assert roll.frame["nik"].tolist() == ["1971015708850002"]
+
+
+def test_header_matching_ignores_case_space_punctuation():
+    idx = map_headers(["no. kk", "Nik", "Nama Pemilih", "tgl_lhr", "jk", "Kab/Kota", "Desa / Kelurahan"])
+    assert list(idx.values()) == ["nkk", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "kabupaten_kota",
+                                  "kelurahan"]
+
+
+def test_parquet_numeric_columns_become_strings(tmp_path):
+    p = tmp_path / "r.parquet"
+    pq.write_table(pa.table({"NIK": pa.array(["1971015708850002"]), "NAMA": ["SITI"], "RT": pa.array([3]),
+                             "TGL LAHIR": ["17-08-1985"]}), p)
+    roll = load_roll(p)
+    assert roll.dialect.format == "parquet"
+    assert roll.frame["rt"].tolist() == ["003"]
+
+
+def test_sniffer_prefers_consistent_delimiter():
+    assert sniff_delimiter("NAMA;ALAMAT\nBUDI;JL. A, NO 1\nSITI;JL. B, NO 2\n") == ";"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty"),
+    (b"NIK;NAMA;TGL LAHIR\r\n", "header only"),
+    (b"FOO;BAR\r\n1;2\r\n", "no name column"),
+    (b"NAMA;ALAMAT\r\nBUDI;JL\r\n", "neither a NIK nor a birth-date"),
+])
+def test_refusals(tmp_path, content, message):
+    p = tmp_path / "r.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        load_roll(p)
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_roll(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="Parquet"):
+        load_roll(bad)

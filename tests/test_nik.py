@@ -1,0 +1,60 @@
+"""NIK decoding: region, birth date with the +40 rule for women, century resolution, masking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dpt_tools.nik import decode_nik, mask_id
+
+
+def make_nik(region: str, born: dt.date, female: bool, serial: int) -> str:
+    day = born.day + (40 if female else 0)
+    return f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+def test_decode_man_and_woman():
+    d = decode_nik(["1971011708850001", "1971015708850002"], "2025-08-27")
+    assert d.valid_format.tolist() == [True, True]
+    assert d.region.to_pylist() == ["19.71.01", "19.71.01"]
+    assert d.female.tolist() == [False, True]
+    assert [str(x) for x in d.birth_date] == ["1985-08-17", "1985-08-17"]
+    assert d.serial.tolist() == [1, 2]
+
+
+def test_decode_invalid_date_and_format():
+    d = decode_nik(["1971013513900001", "19710135", None, "1971013202900001"], "2025-08-27")
+    assert d.valid_format.tolist() == [True, False, False, True]
+    assert np.isnat(d.birth_date).tolist() == [True, True, True, True]  # month 13; short; none; 32 Feb
+
+
+def test_century_resolution():
+    d = decode_nik(["1971010101250001", "1971010101080001", "1971013112250001"], "2025-08-27")
+    # 2025-01-01 is before election day → 2025; 2008 → 2008; 31-12-25 would be after election day → 1925
+    assert [str(x) for x in d.birth_date] == ["2025-01-01", "2008-01-01", "1925-12-31"]
+
+
+def test_mask_hides_birth_date_part():
+    assert mask_id(["1971015708850002", "3.17101E+15", None]).to_pylist() == [
+        "197101******0002", "3.1710*****", None]
+
+
+@given(st.dates(min_value=dt.date(1926, 1, 1), max_value=dt.date(2025, 8, 27)), st.booleans(),
+       st.integers(min_value=1, max_value=9999), st.sampled_from(["197101", "197107", "317101", "190101"]))
+def test_decode_roundtrip(born, female, serial, region):
+    nik = make_nik(region, born, female, serial)
+    d = decode_nik([nik], "2025-08-27")
+    assert d.valid_format[0]
+    assert str(d.birth_date[0]) == born.isoformat()
+    assert bool(d.female[0]) is female
+    assert int(d.serial[0]) == serial
+    assert d.region.to_pylist()[0] == f"{region[:2]}.{region[2:4]}.{region[4:6]}"
+
+
+@given(st.text(max_size=20))
+def test_decode_never_raises(value):
+    d = decode_nik([value], "2025-08-27")
+    assert len(d.valid_format) == 1

@@ -1,0 +1,102 @@
+"""Value normalisers: each export quirk from DPT.md, plus properties that must hold for any input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dpt_tools import normalize as n
+
+
+def iso(values):
+    return [None if x is None else x for x in n.iso_dates(n.dates(values)).to_pylist()]
+
+
+def test_dates_all_export_formats():
+    assert iso(["17-08-1985", "17/8/1985", "17.08.1985", "1985-08-17", "1985-08-17 00:00:00",
+                "17 Agustus 1985", "17-Agu-1985", "17 agt 1985", "17 August 1985"]) == ["1985-08-17"] * 9
+
+
+def test_dates_excel_serial():
+    # Excel serial 31276 is 1985-08-17 (days since 1899-12-30)
+    assert iso(["31276", "31276.0"]) == ["1985-08-17", "1985-08-17"]
+
+
+def test_dates_refuse_impossible_and_ambiguous():
+    assert iso(["31-02-1980", "29-02-2100", "00-01-1990", "17-13-1990", "abc", "", None, "17-08-85"]) == [None] * 8
+
+
+def test_dates_leap_day():
+    assert iso(["29-02-2000", "29-02-1996"]) == ["2000-02-29", "1996-02-29"]
+
+
+def test_id_number_excel_artifacts():
+    out = n.id_number(["'1971014506900001", "1971 0145 0690 0001", "1971.0145.0690.0001", "1971014506900001.0",
+                       "3.17101E+15", "", "197101450690000"]).to_pylist()
+    assert out == ["1971014506900001"] * 4 + ["3.17101E+15", None, "197101450690000"]
+
+
+def test_id_number_never_invents_digits():
+    # A 15-digit value stays 15 digits: normalisation does not guess the lost one
+    assert n.id_number(["197101450690000"]).to_pylist() == ["197101450690000"]
+
+
+def test_sex_words():
+    assert n.sex(["l", "L", "LAKI-LAKI", "Laki - laki", "laki laki", "P", "perempuan", "W", None]).to_pylist() == [
+        "L", "L", "L", "L", "L", "P", "P", "W", None]
+
+
+def test_marital_words():
+    assert n.marital_status(["B", "belum kawin", "Kawin", "S", "cerai hidup", "CERAI MATI", "P", "Z"]).to_pylist() == [
+        "B", "B", "S", "S", "P", "P", "P", "Z"]
+
+
+def test_padded_numbers():
+    assert n.padded_number(["3", "03", "003", "1A", "12345", None]).to_pylist() == [
+        "003", "003", "003", "1A", "12345", None]
+    assert n.padded_number(["TPS 7", "tps 07", "7"], prefix="TPS").to_pylist() == ["007", "007", "007"]
+
+
+def test_text_collapses_and_uppercases():
+    assert n.text(["  siti   aminah ", "\tBudi\u00a0Santoso", "   "]).to_pylist() == [
+        "SITI AMINAH", "BUDI SANTOSO", None]
+
+
+@given(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2099, 12, 31)),
+       st.sampled_from(["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y"]))
+def test_dates_roundtrip_any_real_date(day, fmt):
+    assert iso([day.strftime(fmt)]) == [day.isoformat()]
+
+
+@given(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2099, 12, 31)))
+def test_excel_serial_roundtrip(day):
+    serial = (day - dt.date(1899, 12, 30)).days
+    assert iso([str(serial)]) == [day.isoformat()]
+
+
+@given(st.text(max_size=30))
+def test_dates_never_raise(value):
+    out = n.dates([value])
+    assert out.dtype == np.dtype("datetime64[D]") and len(out) == 1
+
+
+@given(st.from_regex(r"[0-9]{16}", fullmatch=True), st.sampled_from(["", "'", " "]),
+       st.sampled_from(["", " ", "  "]))
+def test_id_number_keeps_all_digits(nik, prefix, pad):
+    assert n.id_number([f"{pad}{prefix}{nik}{pad}"]).to_pylist() == [nik]
+
+
+@given(st.text(max_size=20))
+def test_text_is_idempotent(value):
+    once = n.text([value]).to_pylist()[0]
+    assert n.text([once]).to_pylist()[0] == once if once is not None else True
+
+
+@given(st.integers(min_value=0, max_value=999), st.integers(min_value=0, max_value=2))
+def test_padding_is_equivalent(number, zeros):
+    raw = "0" * zeros + str(number)
+    if len(raw) <= 3:
+        assert n.padded_number([raw]).to_pylist() == [f"{number:03d}"]
