@@ -7,6 +7,8 @@ Data files hold no timestamps, so the same input and options give byte-identical
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import tempfile
@@ -68,7 +70,13 @@ def write_csv_table(table: pa.Table, path: Path) -> None:
             col = guard_formulas(col)
         cols.append(col)
     table = pa.Table.from_arrays(cols, names=table.column_names)
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(table.column_names)  # pyarrow would quote every name
+    with pa.OSFile(str(path), "wb") as sink:
+        sink.write(header.getvalue().encode("utf-8"))
+        if table.num_rows:
+            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(
+                include_header=False, quoting_style="needed"))
 
 
 def write_table(df: pd.DataFrame, path: str | Path, fmt: str) -> Path:

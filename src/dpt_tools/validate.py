@@ -89,18 +89,22 @@ def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pd.DataFrame 
 
 
 def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Settings) -> pa.Array:
-    """The value as the clerk typed it (masked for NIK/NKK unless asked not to)."""
+    """The value as the clerk typed it; NIK/NKK normalised and masked (digits 7–12) unless asked not to."""
     out = pa.nulls(len(pos), type=pa.string())
     raw = ctx.roll.raw
     for fld in dict.fromkeys(fields.tolist()):
         if not fld or fld not in raw.column_names:
             continue
         sel = np.flatnonzero(fields == fld)
-        col = raw.column(fld).take(pa.array(pos[sel], type=pa.int64()))
+        take = pa.array(pos[sel], type=pa.int64())
+        if fld in ID_FIELDS:
+            # identity numbers are shown normalised (no apostrophe or spaces) so the mask hides the right digits
+            col = ctx.col(fld).take(take)
+            col = mask_id(col) if settings.mask else col
+        else:
+            col = raw.column(fld).take(take)
         if isinstance(col, pa.ChunkedArray):
             col = col.combine_chunks()
-        if fld in ID_FIELDS and settings.mask:
-            col = mask_id(col)
         if len(sel) == len(pos):
             out = col
         else:

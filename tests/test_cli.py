@@ -1,0 +1,174 @@
+"""The CLI as a contract: exit codes, one-line errors without traceback, outputs, masking, --json, --quiet,
+through click's CliRunner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dpt_tools import __version__
+from dpt_tools.cli import cli
+
+GOOD = (
+    "NO KK;NIK;NAMA;TEMPAT LAHIR;TGL LAHIR;STATUS PERKAWINAN;L/P;ALAMAT;RT;RW;DISABILITAS;KET;TPS;DESA/KELURAHAN;"
+    "KECAMATAN;KAB/KOTA;PROVINSI\r\n"
+    "'1971011201150003;'1971015708850002;SITI AMINAH;PANGKALPINANG;17-08-1985;S;P;JL. MELATI NO. 3;3;1;0;;1;"
+    "BACANG;BUKIT INTAN;KOTA PANGKAL PINANG;KEPULAUAN BANGKA BELITUNG\r\n"
+    "'1971011201150003;'1971011403830001;DEDI SAPUTRA;PANGKALPINANG;14-03-1983;S;L;JL. MELATI NO. 3;3;1;0;;1;"
+    "BACANG;BUKIT INTAN;KOTA PANGKAL PINANG;KEPULAUAN BANGKA BELITUNG\r\n"
+)
+BAD_LINE = (
+    "'1971011201150004;'1971011403830001;BUDI;PANGKALPINANG;14-03-2015;B;L;JL. MAWAR;3;1;0;;1;"
+    "BACANG;BUKIT INTAN;KOTA PANGKAL PINANG;KEPULAUAN BANGKA BELITUNG\r\n"
+)
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    p = tmp_path / "good.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    return p
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    p = tmp_path / "bad.csv"
+    p.write_bytes((GOOD + BAD_LINE).encode())
+    return p
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_version_and_help():
+    assert __version__ in run("--version").output
+    for cmd in ([], ["validate"], ["synth"]):
+        out = run(*cmd, "--help").output
+        assert "Example" in out or cmd == []
+
+
+def test_clean_roll_exits_0(good, tmp_path):
+    res = run("validate", str(good), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["rows"] == 2 and summary["by_severity"]["error"] == 0
+    assert (tmp_path / "o" / "findings.csv").read_text().startswith("row_number,rule,severity,field,value,message")
+
+
+def test_findings_exit_1_and_mask(bad, tmp_path):
+    res = run("validate", str(bad), "--out", str(tmp_path / "o"), "--lang", "en")
+    assert res.exit_code == 1
+    text = (tmp_path / "o" / "findings.csv").read_text()
+    assert "underage" in text and "nik_duplicate" in text
+    assert "1971011403830001" not in text and "197101******0001" in text  # masked
+    assert "1971011403830001" not in res.output
+
+
+def test_no_mask_in_files_only(bad, tmp_path):
+    res = run("validate", str(bad), "--out", str(tmp_path / "o"), "--no-mask")
+    assert "1971011403830001" in (tmp_path / "o" / "findings.csv").read_text()
+    assert "1971011403830001" not in res.output
+
+
+def test_fail_on(bad):
+    assert run("validate", str(bad), "--fail-on", "never").exit_code == 0
+    assert run("validate", str(bad), "--fail-on", "error").exit_code == 1
+
+
+def test_fail_on_warning(good, tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_text(GOOD.replace(";3;1;0;;1;BACANG", ";3;1;9;;1;BACANG", 1))  # disability 9: a warning
+    assert run("validate", str(p)).exit_code == 0
+    assert run("validate", str(p), "--fail-on", "warning").exit_code == 1
+
+
+def test_json_and_quiet(bad):
+    res = CliRunner().invoke(cli, ["validate", str(bad), "--json"])
+    data = json.loads(res.stdout)
+    assert data["rows"] == 3 and data["by_rule"]["underage"] == 1
+    quiet = run("validate", str(bad), "--quiet")
+    assert len(quiet.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_formats(bad, tmp_path, fmt):
+    run("validate", str(bad), "--out", str(tmp_path / fmt), "--format", fmt)
+    assert (tmp_path / fmt / f"findings.{fmt}").stat().st_size > 0
+
+
+def test_deterministic_findings(bad, tmp_path):
+    for d in ("a", "b"):
+        run("validate", str(bad), "--out", str(tmp_path / d), "--format", "parquet")
+    for name in ("findings.parquet",):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_profile_changes_eligibility(tmp_path):
+    # born 2007-12-01: 17 on 27 Aug 2025? no (17 on 1 Dec 2024 → yes, already 17). Use 2008-09-01: 16 in Aug 2025.
+    line = GOOD.splitlines()[0] + "\r\n" + (
+        "'1971011201150004;'1971010109080001;BUDI;PANGKALPINANG;01-09-2008;B;L;JL;3;1;0;;1;BACANG;BUKIT INTAN;"
+        "KOTA PANGKAL PINANG;KEPULAUAN BANGKA BELITUNG\r\n")
+    p = tmp_path / "r.csv"
+    p.write_text(line)
+    assert run("validate", str(p), "--json").exit_code == 1
+    assert run("validate", str(p), "--election-date", "2025-09-01").exit_code == 0
+
+
+def test_config_file(bad, tmp_path, monkeypatch):
+    cfg = tmp_path / "dpt.toml"
+    cfg.write_text('fail_on = "never"\nlang = "en"\n')
+    monkeypatch.chdir(tmp_path)
+    res = run("validate", str(bad))
+    assert res.exit_code == 0 and "PASS" in res.output
+    assert run("validate", str(bad), "--fail-on", "error").exit_code == 1  # flags win
+    monkeypatch.setenv("DPT_CONFIG", str(tmp_path / "missing.toml"))
+    assert CliRunner().invoke(cli, ["validate", str(bad)]).exit_code == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"NIK;NAMA;TGL LAHIR\r\n", b"A;B\r\n1;2\r\n"])
+def test_input_errors_exit_2(tmp_path, content):
+    p = tmp_path / "x.csv"
+    p.write_bytes(content)
+    res = CliRunner().invoke(cli, ["validate", str(p)])
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+
+
+def test_out_may_not_be_input(good):
+    res = CliRunner().invoke(cli, ["validate", str(good), "--out", str(good)])
+    assert res.exit_code == 2
+
+
+def _dpt(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    return subprocess.run([sys.executable, "-m", "dpt_tools.cli", *args], input=stdin, capture_output=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+def test_subprocess_exit_codes_and_one_line_errors(good, bad, tmp_path):
+    assert _dpt("validate", str(good)).returncode == 0
+    assert _dpt("validate", str(bad)).returncode == 1
+    missing = _dpt("validate", str(tmp_path / "missing.csv"))
+    assert missing.returncode == 2
+    err = missing.stderr.decode().strip()
+    assert len(err.splitlines()) == 1 and "missing.csv" in err and "Traceback" not in err
+    assert _dpt("validate", str(good), "--fail-on", "bogus").returncode == 2
+
+
+def test_subprocess_stdin(bad):
+    res = _dpt("validate", "-", "--json", stdin=bad.read_bytes())
+    assert res.returncode == 1
+    assert json.loads(res.stdout)["rows"] == 3
+
+
+def test_input_never_modified(bad, tmp_path):
+    before = bad.read_bytes()
+    run("validate", str(bad), "--out", str(tmp_path / "o"))
+    assert bad.read_bytes() == before
