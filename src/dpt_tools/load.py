@@ -69,6 +69,8 @@ class Roll:
     malformed: pd.DataFrame
     sha256: str
     notes: list[str] = field(default_factory=list)
+    #: the normalised canonical fields as pyarrow arrays (same values as ``frame``), for vectorised rules
+    columns: dict[str, pa.Array] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -298,15 +300,19 @@ def build_roll(header: list[str], table: pa.Table, malformed: pd.DataFrame, dial
         "source": pd.Series([source], dtype="str").repeat(n).reset_index(drop=True) if n else [],
     }
     dob = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    columns: dict[str, pa.Array] = {}
     for fld in FIELDS:
         if fld not in by_field:
-            data[fld] = pd.Series(pd.NA, index=range(n), dtype="str")
-            continue
-        if fld == "tanggal_lahir":
+            arr = pa.nulls(n, type=pa.string())
+        elif fld == "tanggal_lahir":
             dob = norm.dates(by_field[fld])
-            data[fld] = norm.iso_dates(dob).to_pandas()
+            arr = norm.iso_dates(dob)
         else:
-            data[fld] = _normalise(fld, by_field[fld]).to_pandas()
+            arr = _normalise(fld, by_field[fld])
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        columns[fld] = arr
+        data[fld] = arr.to_pandas()
     extras: list[str] = []
     used = set(data)
     for i, h in enumerate(header):
@@ -327,7 +333,8 @@ def build_roll(header: list[str], table: pa.Table, malformed: pd.DataFrame, dial
     if dup_claims:
         notes.append(f"columns {', '.join(dup_claims)} repeat a mapped field and are kept as extra columns")
     return Roll(frame=frame, raw=raw, dob=dob, source=source, path=path, dialect=dialect, mapping=mapping,
-                fields_present=fields_present, extras=extras, malformed=malformed, sha256=sha256, notes=notes)
+                fields_present=fields_present, extras=extras, malformed=malformed, sha256=sha256, notes=notes,
+                columns=columns)
 
 
 def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt: str | None = None,

@@ -65,30 +65,81 @@ def empty_to_null(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
 
 
-def text(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+def _flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr
+
+
+def per_unique(fn: Any, values: ArrayLike, max_share: float = 0.5) -> Any:
+    """Apply a column function to the distinct values only, then spread the result back.
+
+    Most columns of a roll repeat a few values (kelurahan, TPS, sex, birth dates): normalising 40 kelurahan names
+    instead of a million rows is the difference between milliseconds and seconds. Columns with mostly distinct
+    values (NIK, names) are processed directly. ``fn`` may return a pyarrow array or a numpy array.
+    """
+    arr = _flat(as_string_array(values))
+    if len(arr) < 1000:
+        return fn(arr)
+    enc = pc.dictionary_encode(arr)
+    if len(enc.dictionary) > max_share * len(arr):
+        return fn(arr)
+    out = fn(enc.dictionary)
+    if isinstance(out, np.ndarray):
+        idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False))
+        res = out[np.where(idx < 0, 0, idx)] if len(out) else np.empty(len(arr), dtype=out.dtype)
+        if (idx < 0).any():
+            res = np.where(idx < 0, np.array("NaT", dtype=out.dtype) if out.dtype.kind == "M" else None, res)
+        return res
+    return pc.take(_flat(out), enc.indices)
+
+
+def fix_subset(arr: pa.Array, needs: pa.Array | np.ndarray, fn: Any) -> pa.Array:
+    """Run a costly fix (a regex) only on the rows that need it and put the results back in place."""
+    mask = np.asarray(pc.fill_null(needs, False).to_numpy(zero_copy_only=False)) if not isinstance(
+        needs, np.ndarray) else needs
+    if not mask.any():
+        return arr
+    idx = pa.array(np.flatnonzero(mask), type=pa.int64())
+    fixed = _flat(fn(arr.take(idx)))
+    return pc.replace_with_mask(arr, pa.array(mask), fixed.cast(arr.type))
+
+
+def _text(arr: pa.Array) -> pa.Array:
+    arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+    odd = pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]")
+    arr = fix_subset(arr, odd, lambda a: pc.utf8_trim(
+        pc.replace_substring_regex(a, pattern=r"[\s\x{00A0}\x{2000}-\x{200B}\x{3000}]+", replacement=" "),
+        characters=" "))
+    return empty_to_null(arr)
+
+
+def text(values: ArrayLike) -> pa.Array:
     """Trim, collapse inner whitespace (tabs, non-breaking spaces too), upper-case; empty → null."""
-    arr = as_string_array(values)
-    arr = pc.replace_substring_regex(arr, pattern=r"[\s\x{00A0}]+", replacement=" ")
-    arr = pc.utf8_trim(arr, characters=" ")
-    return empty_to_null(pc.utf8_upper(arr))
+    return per_unique(_text, values)
 
 
 _SCI = r"^[0-9](\.[0-9]+)?E\+?[0-9]+$"
 
 
-def id_number(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+def _id_fix(arr: pa.Array) -> pa.Array:
+    arr = pc.replace_substring_regex(arr, pattern=r"^['`\x{2018}\x{2019}]+", replacement="")
+    arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]{16})\.0+$", replacement=r"\1")
+    sci = pc.fill_null(pc.match_substring_regex(arr, _SCI), False)
+    stripped = pc.replace_substring_regex(arr, pattern=r"[\s.\-]+", replacement="")
+    return empty_to_null(pc.if_else(sci, arr, stripped))
+
+
+def id_number(values: ArrayLike) -> pa.Array:
     """NIK/NKK: drop Excel's leading apostrophe and inner spaces, dots and dashes; keep every digit as text.
 
     A value in scientific notation (``3.17101E+15``) is left as it is: its digits are lost, and removing the dot
     would make it look like a shorter number. A pandas float rendering ``3171011506900001.0`` (exact below 2^53)
     loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
     """
-    arr = text(values)
-    arr = pc.replace_substring_regex(arr, pattern=r"^['`‘’]+", replacement="")
-    arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]{16})\.0+$", replacement=r"\1")
-    sci = pc.match_substring_regex(arr, _SCI)
-    stripped = pc.replace_substring_regex(arr, pattern=r"[\s.\-]+", replacement="")
-    return empty_to_null(pc.if_else(pc.fill_null(sci, False), arr, stripped))
+    arr = _text(_flat(as_string_array(values)))
+    plain = pc.and_(pc.ascii_is_decimal(arr), pc.equal(pc.utf8_length(arr), 16))
+    return fix_subset(arr, pc.invert(pc.fill_null(plain, True)), _id_fix)
 
 
 def is_scientific(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -107,7 +158,11 @@ def _map_words(arr: pa.Array | pa.ChunkedArray, table: dict[str, str]) -> pa.Arr
 
 def sex(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     """``L``/``LAKI-LAKI`` → ``L``; ``P``/``PEREMPUAN`` → ``P``; anything else passes through (and is invalid)."""
-    arr = text(values)
+    return per_unique(_sex, values)
+
+
+def _sex(values: pa.Array) -> pa.Array:
+    arr = _text(values)
     arr = pc.replace_substring_regex(arr, pattern=r"\s*-\s*", replacement="-")
     arr = pc.replace_substring_regex(arr, pattern=r"\.$", replacement="")
     return _map_words(arr, SEX_WORDS)
@@ -115,7 +170,11 @@ def sex(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
 
 def marital_status(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     """Codes and words → ``B`` (belum kawin), ``S`` (sudah kawin), ``P`` (pernah kawin: cerai hidup/mati)."""
-    arr = text(values)
+    return per_unique(_marital, values)
+
+
+def _marital(values: pa.Array) -> pa.Array:
+    arr = _text(values)
     arr = pc.replace_substring_regex(arr, pattern=r"[._/-]+", replacement=" ")
     arr = pc.utf8_trim(pc.replace_substring_regex(arr, pattern=r"\s+", replacement=" "), characters=" ")
     return _map_words(arr, MARITAL_WORDS)
@@ -127,7 +186,11 @@ def padded_number(values: ArrayLike, width: int = 3, prefix: str | None = None) 
     Only 1–``width``-digit numbers are padded; anything else (``1A``, ``12345``) passes through unchanged so the
     rules can report it.
     """
-    arr = text(values)
+    return per_unique(lambda a: _padded(a, width, prefix), values)
+
+
+def _padded(values: pa.Array, width: int, prefix: str | None) -> pa.Array:
+    arr = _text(values)
     if prefix:
         arr = pc.replace_substring_regex(arr, pattern=rf"^{prefix}\s*[.:-]?\s*([0-9]+)$", replacement=r"\1")
     arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]+)\.0+$", replacement=r"\1")
@@ -138,7 +201,11 @@ def padded_number(values: ArrayLike, width: int = 3, prefix: str | None = None) 
 
 def disability(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     """Disability code: trimmed; ``00``/``0.0`` → ``0``. Empty stays missing (no disability recorded)."""
-    arr = text(values)
+    return per_unique(_disability, values)
+
+
+def _disability(values: pa.Array) -> pa.Array:
+    arr = _text(values)
     arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]+)\.0+$", replacement=r"\1")
     arr = pc.replace_substring_regex(arr, pattern=r"^0+([0-9])$", replacement=r"\1")
     return arr
@@ -174,9 +241,11 @@ def dates(values: ArrayLike) -> np.ndarray:
     ``17 Agustus 1985`` / ``17-Agu-1985`` (Indonesian or English month names) and Excel serial day numbers.
     Two-digit years are refused: the century cannot be known without guessing.
     """
-    arr = text(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return per_unique(_dates, values)
+
+
+def _dates(values: pa.Array) -> np.ndarray:
+    arr = _text(values)
     n = len(arr)
     year = np.full(n, -1, dtype=np.int64)
     month = np.full(n, -1, dtype=np.int64)

@@ -71,7 +71,8 @@ def nik_birthdate_mismatch(ctx: Context) -> Hits:
     comparable = nik.valid_format & ~np.isnat(nik.birth_date) & (y >= 0) & ~mangled_nik(ctx)
     differs = (nik.day != d) | (nik.month != m) | (nik.year2 != y % 100)
     mask = comparable & differs
-    return Hits.from_mask(mask, nik_date=ddmmyyyy(nik.birth_date), dob=ddmmyyyy(ctx.roll.dob))
+    pos = np.flatnonzero(mask)
+    return Hits(pos, {"nik_date": ddmmyyyy(nik.birth_date[pos]), "dob": ddmmyyyy(ctx.roll.dob[pos])})
 
 
 def nik_gender_mismatch(ctx: Context) -> Hits:

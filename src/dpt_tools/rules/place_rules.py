@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 
 from ..regions import load_regions, name_key
-from .base import Context, Hits
+from .base import Context, Hits, group_ids
 
 PLACE_FIELDS = ("kabupaten_kota", "kecamatan", "kelurahan")
 
 
 def _place_keys(ctx: Context) -> list[str]:
     return [f for f in PLACE_FIELDS if ctx.roll.has(f)]
-
-
-def _group_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """One integer per distinct key combination (nulls are a value of their own); -1 never occurs."""
-    if not keys:
-        return np.zeros(len(frame), dtype=np.int64)
-    return frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
 
 
 def tps_missing(ctx: Context) -> Hits:
@@ -34,14 +29,14 @@ def tps_missing(ctx: Context) -> Hits:
 def tps_over_capacity(ctx: Context) -> Hits:
     """Every row of a TPS (kelurahan + TPS number) that holds more voters than the election's limit."""
     has_tps = ctx.present("tps")
-    keys = [*_place_keys(ctx), "tps"]
-    group = _group_codes(ctx.frame[keys], keys)
-    counts = np.bincount(group[has_tps], minlength=int(group.max()) + 1 if len(group) else 0)
-    size = counts[group] if len(group) else np.array([], dtype=np.int64)
+    group = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "tps"]])
+    size = np.bincount(group, weights=has_tps, minlength=int(group.max(initial=-1)) + 1)[group].astype(np.int64)
     over = has_tps & (size > ctx.settings.tps_max)
-    kel = ctx.frame["kelurahan"].fillna("-").to_numpy(dtype=object)
-    return Hits.from_mask(over, count=size.astype(str), max=str(ctx.settings.tps_max),
-                          tps=ctx.frame["tps"].to_numpy(dtype=object), kelurahan=kel)
+    if not over.any():
+        return Hits.none()
+    kel = pc.fill_null(ctx.col("kelurahan"), "-")
+    return Hits.from_mask(over, count=size.astype(str), max=str(ctx.settings.tps_max), tps=ctx.col("tps"),
+                          kelurahan=kel)
 
 
 def family_split_tps(ctx: Context) -> Hits:
@@ -49,18 +44,19 @@ def family_split_tps(ctx: Context) -> Hits:
     usable = ctx.matches("nkk", r"^[0-9]{16}$") & ctx.present("tps")
     if not usable.any():
         return Hits.none()
-    keys = [*_place_keys(ctx), "nkk"]
-    sub = ctx.frame.loc[usable, [*keys, "tps"]]
-    n_tps = sub.groupby(keys, sort=False, dropna=False)["tps"].transform("nunique").to_numpy()
-    split = n_tps > 1
+    family = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "nkk"]])
+    tps = group_ids([ctx.col("tps")])
+    fam, tp = family[usable], tps[usable]
+    pairs = np.unique(np.stack([fam, tp], axis=1), axis=0)
+    n_tps = np.bincount(pairs[:, 0], minlength=int(family.max()) + 1)
+    split = usable & (n_tps[family] > 1)
     if not split.any():
         return Hits.none()
-    part = sub[split]
-    lists = (part.drop_duplicates([*keys, "tps"]).sort_values("tps")
-             .groupby(keys, sort=False, dropna=False)["tps"].agg(", ".join))
-    tps_list = part.join(lists.rename("tps_list"), on=keys)["tps_list"].to_numpy(dtype=object)
-    pos = np.flatnonzero(usable)[split]
-    return Hits(pos, {"tps_list": tps_list, "count": n_tps[split].astype(str)})
+    pos = np.flatnonzero(split)
+    part = pd.DataFrame({"family": family[pos], "tps": ctx.frame["tps"].to_numpy(dtype=object)[pos]})
+    lists = part.drop_duplicates().sort_values("tps").groupby("family", sort=False)["tps"].agg(", ".join)
+    return Hits(pos, {"tps_list": part["family"].map(lists).to_numpy(dtype=object),
+                      "count": n_tps[family[pos]].astype(str)})
 
 
 # --------------------------------------------------------------------------------------------------- regions
@@ -164,28 +160,26 @@ def region_unknown(ctx: Context) -> Hits:
     present = _place_keys(ctx)
     if not present:
         return Hits.none()
-    keys = pd.DataFrame({f: (name_key(ctx.col(f)).to_pandas() if f in present else pd.Series(pd.NA, index=range(
-        ctx.n), dtype="str")) for f in PLACE_FIELDS})
-    keys = keys.replace("", pd.NA)
-    combo = keys.groupby(list(PLACE_FIELDS), sort=False, dropna=False).ngroup().to_numpy()
-    uniq = keys.groupby(list(PLACE_FIELDS), sort=False, dropna=False).size().reset_index()
+    combo = group_ids([ctx.col(f) for f in present])
+    first = np.unique(combo, return_index=True)[1]  # one representative row per combination
+    take = pa.array(first, type=pa.int64())
+    keys = {f: (name_key(ctx.col(f).take(take)).to_pylist() if f in present else [None] * len(first))
+            for f in PLACE_FIELDS}
     ref = _reference()
     rows: list[tuple[int, str, str, str]] = []
-    for gid, (kab, kec, kel) in enumerate(uniq[list(PLACE_FIELDS)].itertuples(index=False, name=None)):
-        for problem in _check_combo(None if pd.isna(kab) else kab, None if pd.isna(kec) else kec,
-                                    None if pd.isna(kel) else kel, ref):
-            rows.append((gid, *problem))
+    for i, (kab, kec, kel) in enumerate(zip(*(keys[f] for f in PLACE_FIELDS), strict=True)):
+        for problem in _check_combo(kab or None, kec or None, kel or None, ref):
+            rows.append((int(combo[first[i]]), *problem))
     if not rows:
         return Hits.none()
     problems = pd.DataFrame(rows, columns=["combo", "field", "detail_id", "detail_en"])
     per_row = pd.DataFrame({"combo": combo, "pos": np.arange(ctx.n)}).merge(problems, on="combo")
     per_row = per_row.sort_values(["pos", "field"], kind="stable")
     flds = per_row["field"].to_numpy(dtype=object)
-    level_id = per_row["field"].map(_LEVEL_ID).to_numpy(dtype=object)
-    level_en = per_row["field"].map(_LEVEL_EN).to_numpy(dtype=object)
     pos = per_row["pos"].to_numpy()
-    values = _values_by_field(ctx, pos, flds)
-    return Hits(pos, {"level_id": level_id, "level_en": level_en, "value": values,
+    return Hits(pos, {"level_id": per_row["field"].map(_LEVEL_ID).to_numpy(dtype=object),
+                      "level_en": per_row["field"].map(_LEVEL_EN).to_numpy(dtype=object),
+                      "value": _values_by_field(ctx, pos, flds),
                       "detail_id": per_row["detail_id"].to_numpy(dtype=object),
                       "detail_en": per_row["detail_en"].to_numpy(dtype=object)}, fields=flds)
 
