@@ -39,12 +39,12 @@ SEX_WORDS: dict[str, str] = {
 }
 
 MARITAL_WORDS: dict[str, str] = {
-    "B": "B", "BK": "B", "BELUM KAWIN": "B", "BELUM MENIKAH": "B", "BELUM": "B",
-    "S": "S", "K": "S", "KAWIN": "S", "SUDAH KAWIN": "S", "MENIKAH": "S", "SUDAH MENIKAH": "S",
+    "B": "B", "BELUM KAWIN": "B", "BELUM MENIKAH": "B", "BELUM": "B",
+    "S": "S", "KAWIN": "S", "SUDAH KAWIN": "S", "MENIKAH": "S", "SUDAH MENIKAH": "S",
     "P": "P", "PERNAH KAWIN": "P", "PERNAH MENIKAH": "P", "CERAI": "P", "CERAI HIDUP": "P", "CERAI MATI": "P",
     "JANDA": "P", "DUDA": "P",
 }
-# "K" (kawin) is a common single-letter code in older exports; it means married, so it maps to S.
+# Single letters other than B/S/P (such as "K") are not mapped: guessing a code's meaning is not normalisation.
 
 
 def as_string_array(values: ArrayLike) -> pa.Array | pa.ChunkedArray:

@@ -97,7 +97,7 @@ def _check_combo(kab: str | None, kec: str | None, kel: str | None, ref: dict) -
         else:
             scope = ref["kel_names"]
         if kel not in scope:
-            elsewhere = ref["kel_home"].get((kab if kab_ok else None, kel)) if kec_ok else None
+            elsewhere = _home_kecamatan(kel, kab if kab_ok else None, kec, ref) if kec_ok else None
             if elsewhere:
                 out.append(("kelurahan", f"tidak berada di kecamatan yang tercantum (ada di Kecamatan {elsewhere})",
                             f"is not inside the stated district (it is in Kecamatan {elsewhere})"))
@@ -105,6 +105,18 @@ def _check_combo(kab: str | None, kec: str | None, kel: str | None, ref: dict) -
                 hint = _suggest(kel, scope)
                 out.append(("kelurahan", _unknown_id("kelurahan", hint), _unknown_en("kelurahan", hint)))
     return out
+
+
+def _home_kecamatan(kel: str, kab: str | None, kec: str, ref: dict) -> str | None:
+    """Where a kelurahan of this name really is: within the stated kabupaten, else within a kabupaten that has a
+    kecamatan of the stated name (a roll without a kabupaten column), else anywhere."""
+    homes: list[tuple[str, str]] = ref["kel_home"].get(kel, [])
+    if kab is not None:
+        homes = [h for h in homes if h[0] == kab]
+    else:
+        kabs = ref["kabs_of_kec"].get(kec, set())
+        homes = [h for h in homes if h[0] in kabs] or homes
+    return homes[0][1] if homes else None
 
 
 def _unknown_id(fld: str, hint: str) -> str:
@@ -131,15 +143,17 @@ def _reference() -> dict:
         del code
     kel_by_kec: dict[tuple[str | None, str], dict[str, str]] = {}
     kel_by_kab: dict[str, dict[str, str]] = {}
-    kel_home: dict[tuple[str | None, str], str] = {}
+    kel_home: dict[str, list[tuple[str, str]]] = {}
+    kabs_of_kec: dict[str, set[str]] = {}
+    for key, parent in zip(kec["key"], kec["parent"], strict=True):
+        kabs_of_kec.setdefault(key, set()).add(kab_key.get(parent, ""))
     for key, name, parent in zip(kel["key"], kel["name"], kel["parent"], strict=True):
         kb = kab_key.get(parent.rsplit(".", 1)[0], "")
         kc = kec_key.get(parent, "")
         kel_by_kec.setdefault((kb, kc), {})[key] = name
         kel_by_kec.setdefault((None, kc), {})[key] = name
         kel_by_kab.setdefault(kb, {})[key] = name
-        kel_home.setdefault((kb, key), kec_name.get(parent, ""))
-        kel_home.setdefault((None, key), kec_name.get(parent, ""))
+        kel_home.setdefault(key, []).append((kb, kec_name.get(parent, "")))
     ref = {
         "kab_keys": set(kab["key"]),
         "kab_names": dict(zip(kab["key"], kab["name"], strict=True)),
@@ -149,6 +163,7 @@ def _reference() -> dict:
         "kel_by_kec": kel_by_kec,
         "kel_by_kab": kel_by_kab,
         "kel_home": kel_home,
+        "kabs_of_kec": kabs_of_kec,
     }
     _reference._cache = ref  # type: ignore[attr-defined]
     return ref
