@@ -51,6 +51,12 @@ def test_registry_entries_are_complete():
         assert params_id == params_en, r.code
 
 
+def test_every_rule_has_a_title():
+    from dpt_tools.rules.catalog import TITLES
+
+    assert set(TITLES) == {r.code for r in RULES}
+
+
 def test_contract_doc_lists_columns_and_exit_codes():
     doc = (DOCS / "contract.md").read_text(encoding="utf-8")
     for col in FINDING_COLUMNS:

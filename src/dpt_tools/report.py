@@ -5,16 +5,14 @@ Only masked NIKs ever reach this module's output.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from .i18n import t
-from .rules.catalog import RULES_BY_CODE
+from .rules.catalog import RULES_BY_CODE, title
 
-PLACEHOLDER = re.compile(r"\{[^}]+\}")
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -30,7 +28,7 @@ def validate_table(summary: dict[str, Any], lang: str) -> Table:
     for code, count in items:
         rule = RULES_BY_CODE[code]
         style = SEVERITY_STYLE[rule.severity]
-        meaning = PLACEHOLDER.sub("…", rule.message(lang))
+        meaning = title(code, lang)
         table.add_row(code, f"[{style}]{rule.severity}[/]", f"{count:,}", meaning)
     return table
 

@@ -127,3 +127,37 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
+
+#: Short titles for the terminal summary table (id, en).
+TITLES: dict[str, tuple[str, str]] = {
+    "nik_format": ("NIK bukan 16 digit", "NIK not 16 digits"),
+    "nik_excel_mangled": ("NIK rusak oleh spreadsheet", "NIK damaged by a spreadsheet"),
+    "nik_region_unknown": ("Kode wilayah NIK tidak dikenal", "Unknown NIK region code"),
+    "nik_birthdate_invalid": ("Tanggal di NIK tidak sah", "Invalid date in NIK"),
+    "nik_birthdate_mismatch": ("Tanggal lahir ≠ NIK", "Birth date ≠ NIK"),
+    "nik_gender_mismatch": ("Jenis kelamin ≠ NIK", "Sex ≠ NIK"),
+    "nik_duplicate": ("NIK ganda", "Duplicate NIK"),
+    "nkk_format": ("NKK bukan 16 digit", "NKK not 16 digits"),
+    "name_missing": ("Nama kosong", "Name missing"),
+    "name_suspicious": ("Nama tidak lazim", "Suspicious name"),
+    "birthdate_invalid": ("Tanggal lahir tidak sah", "Invalid birth date"),
+    "birthdate_future": ("Lahir sesudah hari pemungutan", "Born after election day"),
+    "underage": ("Belum 17 tahun dan belum kawin", "Under 17 and not married"),
+    "age_implausible": ("Umur lebih dari 110", "Older than 110"),
+    "placeholder_birthdate": ("Tanggal lahir konvensi (1/1, 1/7, 31/12)", "Placeholder birth date"),
+    "gender_invalid": ("Jenis kelamin bukan L/P", "Sex not L/P"),
+    "marital_status_invalid": ("Status kawin bukan B/S/P", "Marital status not B/S/P"),
+    "disability_invalid": ("Kode disabilitas di luar 0–6", "Disability code outside 0–6"),
+    "rt_rw_invalid": ("RT/RW tidak sah", "Invalid RT/RW"),
+    "tps_missing": ("TPS kosong", "TPS missing"),
+    "tps_over_capacity": ("TPS melebihi kapasitas", "TPS over capacity"),
+    "family_split_tps": ("Keluarga terpisah TPS", "Family split across TPS"),
+    "region_unknown": ("Nama wilayah tidak dikenal", "Unknown region name"),
+    "row_malformed": ("Jumlah kolom baris salah", "Malformed line"),
+}
+
+
+def title(code: str, lang: str) -> str:
+    """Short title of a rule for tables."""
+    id_, en = TITLES[code]
+    return en if lang == "en" else id_
