@@ -138,6 +138,9 @@ def id_number(values: ArrayLike) -> pa.Array:
     loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
     """
     arr = _text(_flat(as_string_array(values)))
+    # the common Excel case first, without a regex: a leading apostrophe before 16 digits
+    quoted = pc.fill_null(pc.starts_with(arr, "'"), False)
+    arr = pc.if_else(quoted, pc.utf8_slice_codeunits(arr, 1, 1 << 30), arr)
     plain = pc.and_(pc.ascii_is_decimal(arr), pc.equal(pc.utf8_length(arr), 16))
     return fix_subset(arr, pc.invert(pc.fill_null(plain, True)), _id_fix)
 
@@ -278,5 +281,7 @@ def _dates(values: pa.Array) -> np.ndarray:
 
 
 def iso_dates(days: np.ndarray) -> pa.Array:
-    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT)."""
-    return pc.strftime(pa.array(days, type=pa.date32(), from_pandas=True), format="%Y-%m-%d")
+    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT); formatted once per distinct date."""
+    arr = pa.array(days, type=pa.date32(), from_pandas=True)
+    enc = pc.dictionary_encode(arr)
+    return pc.take(pc.strftime(enc.dictionary, format="%Y-%m-%d"), enc.indices)

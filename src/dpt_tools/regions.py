@@ -79,9 +79,13 @@ def load_regions() -> Regions:
     )
 
 
+@lru_cache(maxsize=1)
+def kecamatan_codes() -> pa.Array:
+    """Codes ``PP.KK.CC`` of all current kecamatan (from the small province-to-kecamatan file only)."""
+    return pa.array(sorted(c for c in _read("wilayah") if c.count(".") == 2), type=pa.string())
+
+
 def known_kecamatan_code(region_codes: ArrayLike) -> pa.Array:
     """True where a ``PP.KK.CC`` code is a current kecamatan (null codes → False)."""
     arr = as_string_array(region_codes)
-    regions = load_regions()
-    value_set = pa.array(sorted(regions.kecamatan_codes), type=pa.string())
-    return pc.fill_null(pc.is_in(arr, value_set=value_set), False)
+    return pc.fill_null(pc.is_in(arr, value_set=kecamatan_codes()), False)

@@ -125,6 +125,13 @@ class Context:
         return self.matches("nik", r"\*")
 
     @cached_property
+    def mangled_nik(self) -> np.ndarray:
+        """NIKs that lost digits in a spreadsheet; NIK rules other than ``nik_excel_mangled`` skip them."""
+        from .nik_rules import find_mangled
+
+        return find_mangled(self.col("nik"), self.nik.valid_format)
+
+    @cached_property
     def nik(self) -> DecodedNik:
         return decode_nik(self.col("nik"), self.election_day)
 

@@ -17,17 +17,16 @@ MANGLED_SHARE = 0.5
 MANGLED_MIN = 10
 
 
-def _nik_scientific(ctx: Context) -> np.ndarray:
-    return np.asarray(is_scientific(ctx.col("nik")).to_numpy(zero_copy_only=False))
-
-
 def mangled_nik(ctx: Context) -> np.ndarray:
-    """Rows whose NIK lost digits in a spreadsheet: scientific notation, or 16 digits ending in 0 in a column
-    where that ending is far more common than chance."""
-    sci = _nik_scientific(ctx)
-    sixteen = ctx.nik.valid_format
-    ends0 = sixteen & np.asarray(pc.fill_null(pc.ends_with(ctx.col("nik"), "0"), False)
-                                 .to_numpy(zero_copy_only=False))
+    """Rows whose NIK lost digits in a spreadsheet (computed once per run, see :attr:`Context.mangled_nik`)."""
+    return ctx.mangled_nik
+
+
+def find_mangled(nik: pa.Array, sixteen: np.ndarray) -> np.ndarray:
+    """Scientific notation, or 16 digits ending in 0 in a column where that ending is far more common than
+    chance (the column went through a number format)."""
+    sci = np.asarray(is_scientific(nik).to_numpy(zero_copy_only=False))
+    ends0 = sixteen & np.asarray(pc.fill_null(pc.ends_with(nik, "0"), False).to_numpy(zero_copy_only=False))
     n16 = int(sixteen.sum())
     column_mangled = n16 >= MANGLED_MIN and ends0.sum() >= MANGLED_SHARE * n16
     return sci | (ends0 if column_mangled else np.zeros_like(ends0))
@@ -38,10 +37,10 @@ def nik_format(ctx: Context) -> Hits:
     missing = ~ctx.present("nik")
     serial0 = ctx.nik.valid_format & (ctx.nik.serial == 0)
     bad = (missing | (present & ~ctx.nik.valid_format) | serial0) & ~mangled_nik(ctx)
-    length = pc.cast(pc.fill_null(pc.utf8_length(ctx.col("nik")), 0), pa.string())
-    why_id = np.where(missing, "kosong", np.where(serial0, "nomor urut 0000", "panjang/isi tidak sah"))
-    why_en = np.where(missing, "empty", np.where(serial0, "serial 0000", "wrong length or characters"))
-    return Hits.from_mask(bad, length=length, why_id=why_id, why_en=why_en)
+    pos = np.flatnonzero(bad)
+    why_id = np.where(missing[pos], "kosong", np.where(serial0[pos], "nomor urut 0000", "panjang/isi tidak sah"))
+    why_en = np.where(missing[pos], "empty", np.where(serial0[pos], "serial 0000", "wrong length or characters"))
+    return Hits(pos, {"why_id": why_id, "why_en": why_en})
 
 
 def nik_excel_mangled(ctx: Context) -> Hits:
@@ -114,7 +113,6 @@ def nkk_format(ctx: Context) -> Hits:
     masked = ctx.matches("nkk", r"\*")
     ok = ctx.matches("nkk", r"^[0-9]{16}$")
     missing = ~ctx.present("nkk")
-    length = pc.cast(pc.fill_null(pc.utf8_length(ctx.col("nkk")), 0), pa.string())
-    return Hits.from_mask(~ok & ~masked, length=length,
-                          why_id=np.where(missing, "kosong", "bukan 16 digit"),
-                          why_en=np.where(missing, "empty", "not 16 digits"))
+    pos = np.flatnonzero(~ok & ~masked)
+    return Hits(pos, {"why_id": np.where(missing[pos], "kosong", "bukan 16 digit"),
+                      "why_en": np.where(missing[pos], "empty", "not 16 digits")})

@@ -47,8 +47,8 @@ def family_split_tps(ctx: Context) -> Hits:
     family = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "nkk"]])
     tps = group_ids([ctx.col("tps")])
     fam, tp = family[usable], tps[usable]
-    pairs = np.unique(np.stack([fam, tp], axis=1), axis=0)
-    n_tps = np.bincount(pairs[:, 0], minlength=int(family.max()) + 1)
+    pairs = pd.unique(fam * (int(tps.max()) + 1) + tp) // (int(tps.max()) + 1)  # one entry per (family, TPS)
+    n_tps = np.bincount(pairs, minlength=int(family.max()) + 1)
     split = usable & (n_tps[family] > 1)
     if not split.any():
         return Hits.none()
