@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -304,16 +306,23 @@ def build_roll(header: list[str], table: pa.Table, malformed: pd.DataFrame, dial
     }
     dob = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     columns: dict[str, pa.Array] = {}
-    for fld in FIELDS:
+
+    def one(fld: str) -> tuple[pa.Array, np.ndarray | None]:
         if fld not in by_field:
-            arr = pa.nulls(n, type=pa.string())
-        elif fld == "tanggal_lahir":
-            dob = norm.dates(by_field[fld])
-            arr = norm.iso_dates(dob)
-        else:
-            arr = _normalise(fld, by_field[fld])
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+            return pa.nulls(n, type=pa.string()), None
+        if fld == "tanggal_lahir":
+            days = norm.dates(by_field[fld])
+            return norm.iso_dates(days), days
+        arr = _normalise(fld, by_field[fld])
+        return (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr), None
+
+    # pyarrow kernels release the GIL: normalising columns side by side uses both cores
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        done = dict(zip(FIELDS, pool.map(one, FIELDS), strict=True))
+    for fld in FIELDS:
+        arr, days = done[fld]
+        if days is not None:
+            dob = days
         columns[fld] = arr
         data[fld] = arr.to_pandas()
     extras: list[str] = []

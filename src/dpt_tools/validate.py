@@ -5,8 +5,10 @@ Findings are one row per (row, rule, field) with the columns of :data:`FINDING_C
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,15 +128,14 @@ def applicable(rule: Rule, roll: Roll) -> bool:
 def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES) -> tuple[pd.DataFrame, list[str]]:
     """All findings of a roll (sorted by row then rule) and the codes skipped for lack of a column."""
     ctx = Context(roll, settings)
-    parts: list[pd.DataFrame] = []
-    skipped: list[str] = []
-    for rule in rules:
-        if not applicable(rule, roll):
-            skipped.append(rule.code)
-            continue
-        part = _findings_for(rule, ctx, settings)
-        if part is not None:
-            parts.append(part)
+    rules = list(rules)
+    skipped = [r.code for r in rules if not applicable(r, roll)]
+    todo = [r for r in rules if r.code not in skipped]
+    ctx.prepare()
+    # rules are independent once the shared derived columns exist; numpy/pyarrow release the GIL
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(lambda r: _findings_for(r, ctx, settings), todo))
+    parts = [p for p in results if p is not None]
     if not parts:
         return _empty_findings(), skipped
     findings = pd.concat(parts, ignore_index=True)

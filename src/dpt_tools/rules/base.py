@@ -124,6 +124,12 @@ class Context:
         """NIKs published masked (``197104**********``): valid input for name checks, not for NIK checks."""
         return self.matches("nik", r"\*")
 
+    def prepare(self) -> None:
+        """Compute the derived columns several rules share, before rules run side by side."""
+        for name in ("nik", "nkk", "nama", "jenis_kelamin", "status_kawin", "tps", "kelurahan"):
+            self.col(name)
+        _ = self.nik, self.mangled_nik, self.masked_nik, self.age, self.dob_parts
+
     @cached_property
     def mangled_nik(self) -> np.ndarray:
         """NIKs that lost digits in a spreadsheet; NIK rules other than ``nik_excel_mangled`` skip them."""

@@ -1,0 +1,62 @@
+"""Benchmark: `dpt validate` at 1,000,000 rows on CSV and Parquet against the read floor.
+
+The floor is what pyarrow alone needs to read the same file (``pyarrow.csv.read_csv`` for CSV, best of 3, in this
+process; ``pyarrow.parquet.read_table`` for Parquet). `dpt validate` runs as a real subprocess, imports and all,
+and its peak RSS is measured. Targets (issue 2): validate ≤ 3× the read floor, peak RSS ≤ 1.5 GB.
+
+Usage: python bench/bench_validate.py [--rows N] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dpt_tools.synth import synth_roll, write_roll
+from measure import best_of, machine, measure
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--work", default="bench/work")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    csv_path = work / f"roll_{args.rows}.csv"
+    pq_path = work / f"roll_{args.rows}.parquet"
+    if not csv_path.exists() or not pq_path.exists():
+        df, _ = synth_roll(args.rows, seed=args.seed)
+        write_roll(df, csv_path, style="excel", seed=args.seed)
+        write_roll(df, pq_path)
+        del df
+    dpt = [sys.executable, "-m", "dpt_tools.cli"]
+    rows = []
+    for label, path in (("CSV (Excel export form)", csv_path), ("Parquet", pq_path)):
+        if path.suffix == ".csv":
+            floor = best_of(lambda p=path: pacsv.read_csv(p, parse_options=pacsv.ParseOptions(delimiter=";")))
+        else:
+            floor = best_of(lambda p=path: pq.read_table(p))
+        csv_floor = best_of(lambda: pacsv.read_csv(csv_path, parse_options=pacsv.ParseOptions(delimiter=";")))
+        runs = [measure([*dpt, "validate", str(path), "--out", str(work / "out"), "--quiet"]) for _ in range(2)]
+        best = min(runs, key=lambda r: r["seconds"])
+        rows.append((label, path.stat().st_size / 1e6, floor, csv_floor, best["seconds"], best["peak_mb"],
+                     best["returncode"]))
+    print(f"machine: {machine()}")
+    print(f"rows: {args.rows:,}")
+    print("| input | size MB | read floor s | CSV read floor s | dpt validate s | ratio to its floor | "
+          "ratio to CSV floor | peak RSS MB | exit |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, size, floor, csv_floor, secs, peak, rc in rows:
+        print(f"| {label} | {size:.0f} | {floor:.2f} | {csv_floor:.2f} | {secs:.2f} | {secs / floor:.1f}× | "
+              f"{secs / csv_floor:.1f}× | {peak:.0f} | {rc} |")
+
+
+if __name__ == "__main__":
+    main()
