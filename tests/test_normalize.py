@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dpt_tools import normalize as n
@@ -100,3 +100,18 @@ def test_padding_is_equivalent(number, zeros):
     raw = "0" * zeros + str(number)
     if len(raw) <= 3:
         assert n.padded_number([raw]).to_pylist() == [f"{number:03d}"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["3", "03", " 7 ", "TPS 9", "1A", "", "17-08-1985", "17 Agustus 1985", "laki-laki",
+                                 "P", "  siti  aminah", "cerai mati", "31276"]), min_size=1, max_size=30))
+def test_whole_column_equals_value_by_value(values):
+    """Long columns are normalised on their distinct values only; the result must not depend on that."""
+    column = values * (1200 // len(values) + 1)  # long enough for the distinct-values path
+    for fn in (n.text, n.sex, n.marital_status, n.padded_number, n.disability, n.id_number):
+        whole = fn(column).to_pylist()
+        single = [fn([v]).to_pylist()[0] for v in values]
+        assert whole == single * (len(column) // len(values)) + single[: len(column) % len(values)]
+    whole_dates = n.dates(column)
+    single_dates = np.concatenate([n.dates([v]) for v in values] * (len(column) // len(values) + 1))[:len(column)]
+    assert np.array_equal(whole_dates, single_dates, equal_nan=True)
