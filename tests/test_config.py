@@ -36,6 +36,7 @@ def test_config_file_precedence(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("content", ['profile = "nope"', 'tps_max = "many"', 'colour = "red"', "not toml ==",
+                                     "tps_max = true", 'mask = "false"',
                                      'election_date = "27-08-2025"', '[columns]\n"X" = "notafield"'])
 def test_bad_config_refused(tmp_path, content):
     p = tmp_path / "c.toml"
@@ -50,3 +51,9 @@ def test_map_options():
         parse_map_options(["NIK"])
     with pytest.raises(InputError):
         parse_map_options(["X=unknown"])
+
+
+def test_columns_field_names_case_insensitive(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text('[columns]\n"NO INDUK" = "NIK"\n')
+    assert load_settings(p).column_map == {"NO INDUK": "nik"}

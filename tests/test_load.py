@@ -140,3 +140,92 @@ def test_missing_and_unreadable_files(tmp_path):
     bad.write_bytes(b"not parquet at all")
     with pytest.raises(InputError, match="Parquet"):
         load_roll(bad)
+
+
+def _csv(tmp_path, text: str | bytes, name: str = "r.csv"):
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return p
+
+
+SIMPLE = "NIK,NAMA,TGL LAHIR\n"
+LINE = "19710115069000{:02d},ORANG {},15-06-1990\n"
+
+
+def test_blank_lines_keep_row_numbers(tmp_path):
+    body = LINE.format(1, "A") + "\n\n" + LINE.format(2, "B") + ",,\n" + LINE.format(3, "C")
+    roll = load_roll(_csv(tmp_path, SIMPLE + body))
+    assert roll.frame["row_number"].tolist() == [1, 4, 6]
+    assert roll.blank_rows == [2, 3, 5]
+    assert roll.frame["nama"].tolist() == ["ORANG A", "ORANG B", "ORANG C"]
+
+
+def test_stray_quote_does_not_swallow_rows(tmp_path):
+    rows = [LINE.format(i, chr(65 + i % 26)) for i in range(1, 60)]
+    rows[2] = '19710115069000' + '03,"ORANG RUSAK,15-06-1990\n'
+    roll = load_roll(_csv(tmp_path, SIMPLE + "".join(rows)))
+    assert len(roll) == 59
+    assert roll.frame["row_number"].tolist() == list(range(1, 60))
+    assert roll.frame.loc[58, "nama"] == "ORANG " + chr(65 + 59 % 26)
+    assert any("stray quote" in n for n in roll.notes)
+
+
+def test_legit_multiline_value_is_one_row(tmp_path):
+    text = 'NIK,NAMA,ALAMAT,TGL LAHIR\n1971011506900001,BUDI,"JL. MAWAR\nRT 3",15-06-1990\n' \
+           '1971011506900002,SITI,JL. MELATI,15-06-1990\n'
+    roll = load_roll(_csv(tmp_path, text))
+    assert roll.frame["row_number"].tolist() == [1, 2] and not roll.notes
+
+
+def test_map_wins_over_an_earlier_alias(tmp_path):
+    p = _csv(tmp_path, "NIK,NAMA,TGL LAHIR,NIK BARU\n1234,BUDI,15-06-1990,1971011506900001\n")
+    roll = load_roll(p, column_map={"NIK BARU": "nik"})
+    assert roll.frame["nik"].tolist() == ["1971011506900001"]
+    assert roll.extras == ["NIK"]
+
+
+def test_cp1252_undefined_bytes_do_not_crash(tmp_path):
+    roll = load_roll(_csv(tmp_path, b"NIK,NAMA,TGL LAHIR\n1971011506900001,BUDI\x81\xe9,15-06-1990\n"))
+    assert roll.dialect.encoding == "cp1252"
+    assert roll.frame["nama"].iloc[0] == "BUDI\ufffd\u00c9"
+
+
+def test_bom_then_cp1252(tmp_path):
+    roll = load_roll(_csv(tmp_path, b"\xef\xbb\xbfNIK;NAMA;TGL LAHIR\r\n1971011506900001;Andr\xe9;15-06-1990\r\n"))
+    assert roll.mapping == {"NIK": "nik", "NAMA": "nama", "TGL LAHIR": "tanggal_lahir"}
+    assert roll.frame["nama"].iloc[0] == "ANDR\u00c9"
+
+
+def test_cr_only_line_ends(tmp_path):
+    roll = load_roll(_csv(tmp_path, "NIK,NAMA,TGL LAHIR\r1971011506900001,BUDI,15-06-1990\r"
+                                    "1971011506900002,SITI,15-06-1990\r"))
+    assert roll.frame["nama"].tolist() == ["BUDI", "SITI"]
+
+
+def test_utf16_with_bom(tmp_path):
+    text = "NIK\tNAMA\tTGL LAHIR\r\n1971011506900001\tBUDI\tc15-06-1990\r\n".replace("\tc", "\t")
+    roll = load_roll(_csv(tmp_path, text.encode("utf-16"), "r.txt"))
+    assert roll.dialect.encoding == "utf-16" and roll.frame["nama"].tolist() == ["BUDI"]
+
+
+def test_utf16_without_bom_refused(tmp_path):
+    with pytest.raises(InputError, match="UTF-16"):
+        load_roll(_csv(tmp_path, "NIK,NAMA,TGL LAHIR\n1,B,15-06-1990\n".encode("utf-16-le")))
+
+
+def test_parquet_odd_columns_pass_through(tmp_path):
+    p = tmp_path / "r.parquet"
+    pq.write_table(pa.table({
+        "NIK": pa.array([1971011506900001.0, 9.71011506900001e15]),  # exact float, and one past 2**53
+        "NAMA": ["BUDI", "SITI"], "TGL LAHIR": ["15-06-1990", "15-06-1990"],
+        "TAGS": pa.array([["a", "b"], None]), "BLOB": pa.array([b"\xff\x00", b"ok"]),
+    }), p)
+    roll = load_roll(p)
+    assert roll.frame["nik"].tolist()[0] == "1971011506900001"
+    assert "E" in roll.frame["nik"].tolist()[1].upper()  # not silently rounded into 16 digits
+    assert roll.extras == ["TAGS", "BLOB"]
+
+
+def test_very_long_field(tmp_path):
+    roll = load_roll(_csv(tmp_path, SIMPLE + "1971011506900001," + "A" * 3_000_000 + ",15-06-1990\n"))
+    assert len(roll.frame["nama"].iloc[0]) == 3_000_000

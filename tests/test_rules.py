@@ -171,7 +171,31 @@ def _subroll(roll, pos):
     sub.columns = {k: v.take(take) for k, v in roll.columns.items()}
     rn = set(sub.frame.row_number)
     sub.malformed = roll.malformed[roll.malformed.row_number.isin(rn)].copy()
-    # malformed positions are row_number - 1 in the full roll: re-express them for the sub-roll
-    index = {r: i + 1 for i, r in enumerate(sub.frame.row_number)}
-    sub.malformed["row_number"] = sub.malformed["row_number"].map(index)
+    index = {r: i for i, r in enumerate(sub.frame.row_number)}  # positions within the sub-roll
+    sub.malformed["position"] = sub.malformed["row_number"].map(index)
     return sub
+
+
+def test_half_text_half_number_nik_column(tmp_path):
+    """Cells with Excel's apostrophe stayed text; the others lost their last digit: only those are flagged."""
+    rows = [{**BASE, "NIK": f"'19710117088{i:04d}3"[:17], "NAMA": f"TEKS {chr(65 + i)}"} for i in range(12)]
+    rows += [{**BASE, "NIK": f"19710117088{i:04d}0"[:16], "NAMA": f"ANGKA {chr(65 + i)}"} for i in range(12, 24)]
+    rows[0]["NIK"] = "'1971011708800010"  # a genuine NIK ending in 0 among the text cells
+    roll = _roll_from(tmp_path, rows)
+    f, _ = run_rules(roll, SETTINGS)
+    assert rows_of(f, "nik_excel_mangled") == set(range(13, 25))
+
+
+def test_scientific_nik_with_decimal_comma(tmp_path):
+    roll = _roll_from(tmp_path, [{**BASE, "NIK": "1,97101E+15"}])
+    f, _ = run_rules(roll, SETTINGS)
+    assert rows_of(f, "nik_excel_mangled") == {1} and not rows_of(f, "nik_format")
+
+
+def test_others_in_group_names_the_other_rows_capped():
+    from dpt_tools.rules.base import others_in_group
+
+    g = np.array([5, 5, 7, 5, 7, 9, 9, 9, 9])
+    r = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9])
+    assert others_in_group(g, r, limit=2).tolist() == ["2, 4", "1, 4", "5", "1, 2", "3", "7, 8", "6, 8", "6, 7",
+                                                        "6, 7"]

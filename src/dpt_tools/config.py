@@ -119,8 +119,11 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
     if values.get("election_date") is not None:
         settings = replace(settings, election_day=parse_date(values["election_date"]))
     if values.get("tps_max") is not None:
+        raw = values["tps_max"]
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise InputError(f"{origin}: tps_max must be a whole number")
         try:
-            tps_max = int(values["tps_max"])
+            tps_max = int(raw)
         except (TypeError, ValueError) as exc:
             raise InputError(f"{origin}: tps_max must be a whole number") from exc
         if tps_max < 1:
@@ -133,15 +136,18 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
     if values.get("fail_on") is not None:
         settings = replace(settings, fail_on=_check_choice(str(values["fail_on"]), FAIL_ON, "fail_on"))
     if values.get("mask") is not None:
-        settings = replace(settings, mask=bool(values["mask"]))
+        if not isinstance(values["mask"], bool):
+            raise InputError(f"{origin}: mask must be true or false")
+        settings = replace(settings, mask=values["mask"])
     if values.get("columns"):
         cols = values["columns"]
         if not isinstance(cols, dict):
             raise InputError(f"{origin}: [columns] must map header names to fields")
+        cols = {str(k): str(v).strip().lower() for k, v in cols.items()}
         for header, fld in cols.items():
             if fld not in FIELDS:
                 raise InputError(f"{origin}: column {header!r} maps to unknown field {fld!r}")
-        settings = replace(settings, column_map={**settings.column_map, **{str(k): str(v) for k, v in cols.items()}})
+        settings = replace(settings, column_map={**settings.column_map, **cols})
     return settings
 
 

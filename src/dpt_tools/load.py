@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,8 @@ class Roll:
     notes: list[str] = field(default_factory=list)
     #: the normalised canonical fields as pyarrow arrays (same values as ``frame``), for vectorised rules
     columns: dict[str, pa.Array] = field(default_factory=dict)
+    #: row numbers of empty lines (no data; skipped, but still counted so row numbers match the file)
+    blank_rows: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -110,7 +113,9 @@ class _Hasher(threading.Thread):
 
 
 def sniff_encoding(sample: bytes) -> tuple[str, bool]:
-    """(encoding, has_bom) from the first bytes: UTF-8 (BOM or not), else cp1252."""
+    """(encoding, has_bom) from the first bytes: UTF-16 (with BOM), UTF-8 (BOM or not), else cp1252."""
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", True
     bom = sample.startswith(b"\xef\xbb\xbf")
     body = sample[3:] if bom else sample
     try:
@@ -120,6 +125,15 @@ def sniff_encoding(sample: bytes) -> tuple[str, bool]:
         if exc.start >= len(body) - 4:  # a multi-byte character cut by the sample's end
             return "utf-8", bom
         return "cp1252", bom
+
+
+def _to_utf8(data: bytes, encoding: str, bom: bool) -> bytes:
+    """Transcode a non-UTF-8 file once, in memory. Bytes cp1252 leaves undefined become U+FFFD, not a crash."""
+    if encoding == "utf-16":
+        return data.decode("utf-16", errors="replace").encode("utf-8")
+    if encoding == "cp1252":
+        return data[3 if bom else 0:].decode("cp1252", errors="replace").encode("utf-8")
+    return data
 
 
 def sniff_delimiter(text: str) -> str:
@@ -144,18 +158,20 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _header(text: str, delimiter: str) -> list[str]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    """The first record (CR, LF or CRLF line ends), cells trimmed."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
-    except StopIteration:
-        return []
+    except (StopIteration, csv.Error):
+        first = text.splitlines()[0] if text.strip() else ""
+        header = first.split(delimiter)
     return [h.strip().lstrip("\ufeff") for h in header]
 
 
-def _read_csv_table(data: bytes, name: str, delimiter: str, encoding: str, ncols: int,
-                    threads: bool) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
-    """All-string parse. A file without any quote character cannot hold a line break inside a value, so the
-    faster newline-splitting parser is used for it (about twice as fast)."""
+def _read_csv_table(data: bytes, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
+                    block_size: int = 1 << 20,
+                    quoting: bool = True) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+    """All-string parse of UTF-8 bytes; empty lines are kept as empty rows so that row numbers stay true."""
     bad: list[tuple[int | None, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -165,12 +181,11 @@ def _read_csv_table(data: bytes, name: str, delimiter: str, encoding: str, ncols
     names = [f"c{i}" for i in range(ncols)]
     table = pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(
-            use_threads=threads, skip_rows=1, column_names=names,
-            encoding="utf8" if encoding == "utf-8" else encoding),  # "utf-8" would go through a Python codec
+        read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=1, column_names=names, block_size=block_size),
         parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, quote_char='"', double_quote=True, newlines_in_values=b'"' in data,
-            invalid_row_handler=on_invalid),
+            delimiter=delimiter, quote_char='"' if quoting else False, double_quote=quoting,
+            newlines_in_values=multiline and quoting,
+            ignore_empty_lines=False, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
             quoted_strings_can_be_null=False),
@@ -178,92 +193,201 @@ def _read_csv_table(data: bytes, name: str, delimiter: str, encoding: str, ncols
     return table, bad
 
 
-def _split_line(text: str, delimiter: str, ncols: int) -> list[str]:
-    """Fields of a ragged line, padded with "" or cut to the header's width."""
-    try:
-        fields = next(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except (StopIteration, csv.Error):
-        fields = text.split(delimiter)
-    return (fields + [""] * ncols)[:ncols]
+def _parse(data: bytes, name: str, delimiter: str, ncols: int, multiline: bool,
+           quoting: bool = True) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+    block = 1 << 20
+    while True:
+        try:
+            table, bad = _read_csv_table(data, delimiter, ncols, threads=True, multiline=multiline, block_size=block,
+                                         quoting=quoting)
+            if bad and any(b[0] is None for b in bad):
+                # the threaded reader does not know line numbers of ragged lines; the serial one does (rare)
+                table, bad = _read_csv_table(data, delimiter, ncols, threads=False, multiline=multiline,
+                                             block_size=block, quoting=quoting)
+            return table, bad
+        except pa.ArrowInvalid as exc:
+            message = str(exc).splitlines()[0]
+            if "straddling" in message and block < len(data) + 1:
+                block *= 16  # a record longer than a block: read bigger blocks
+                continue
+            raise InputError(f"{name}: cannot parse as CSV ({message})") from exc
 
 
-def read_csv_strings(data: bytes, name: str) -> tuple[list[str], pa.Table, pd.DataFrame, Dialect]:
-    """CSV bytes → (header, all-string table in file order incl. ragged rows, malformed rows, dialect)."""
-    if not data.strip(b"\xef\xbb\xbf \r\n\t"):
+def _swallowed_lines(table: pa.Table, delimiter: str, ncols: int) -> bool:
+    """True when a quoted value holds whole lines of the file: a stray quote opened a value that never closed."""
+    if ncols < 3:
+        return False
+    for col in table.columns:
+        has_nl = pc.fill_null(pc.match_substring(col, "\n"), False)
+        if not pc.any(has_nl).as_py():
+            continue
+        many = pc.greater_equal(pc.count_substring(col, delimiter), ncols - 1)
+        if pc.any(pc.and_(has_nl, many)).as_py():
+            return True
+    return False
+
+
+def _empty_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose every field is empty (blank lines, ``;;;;`` lines): no data, not a record."""
+    empty = np.ones(table.num_rows, dtype=bool)
+    for col in table.columns:
+        empty &= np.asarray(pc.equal(pc.utf8_length(col), 0).to_numpy(zero_copy_only=False))
+        if not empty.any():
+            break
+    return empty
+
+
+@dataclass
+class RawRead:
+    """What a reader hands to :func:`build_roll`: all-string records in file order with their row numbers."""
+
+    header: list[str]
+    table: pa.Table  # records in file order (malformed lines included, blank lines not)
+    row_numbers: np.ndarray
+    malformed: pd.DataFrame  # row_number, position, expected, actual
+    blank_rows: list[int]
+    dialect: Dialect
+    notes: list[str]
+
+
+_NON_SPACE = re.compile(rb"[^\s]")
+
+
+def read_csv_strings(data: bytes, name: str) -> RawRead:
+    """CSV bytes → all-string records in file order with their true row numbers."""
+    encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
+    if encoding == "utf-8" and b"\x00" in data[:4096]:
+        raise InputError(f"{name}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
+    notes: list[str] = []
+    data = _to_utf8(data, encoding, bom)
+    if not _NON_SPACE.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0):
         raise InputError(f"{name}: file is empty")
-    sample = data[:SNIFF_BYTES]
-    encoding, bom = sniff_encoding(sample)
-    text = sample.decode(encoding, errors="replace")
-    if bom:
-        text = text.lstrip("\ufeff")
+    text = data[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
     delimiter = sniff_delimiter(text)
     header = _header(text, delimiter)
     if not any(header):
         raise InputError(f"{name}: no header row")
     ncols = len(header)
+    multiline = b'"' in data  # without a quote no value can hold a line break: the faster parser is exact
     try:
-        table, bad = _read_csv_table(data, name, delimiter, encoding, ncols, threads=True)
-    except pa.ArrowInvalid as exc:
-        if encoding == "utf-8" and "utf8" in str(exc).lower().replace("-", ""):
-            encoding = "cp1252"
-            table, bad = _read_csv_table(data, name, delimiter, encoding, ncols, threads=True)
-        else:
-            raise InputError(f"{name}: cannot parse as CSV ({str(exc).splitlines()[0]})") from exc
-    if bad and any(b[0] is None for b in bad):
-        # The threaded reader does not know line numbers; the serial one does. Ragged files are rare.
-        table, bad = _read_csv_table(data, name, delimiter, encoding, ncols, threads=False)
-    total = table.num_rows + len(bad)
-    if total == 0:
-        raise InputError(f"{name}: header only, no data rows")
-    malformed = pd.DataFrame({
-        "row_number": pd.Series([int(b[0]) - 1 for b in bad], dtype="int64"),
-        "expected": pd.Series([ncols] * len(bad), dtype="int64"),
-        "actual": pd.Series([int(b[1]) for b in bad], dtype="int64"),
-    })
+        table, bad = _parse(data, name, delimiter, ncols, multiline)
+    except InputError:
+        if encoding != "utf-8":
+            raise
+        # valid UTF-8 at the start, not further on: the whole file is cp1252
+        encoding = "cp1252"
+        data = _to_utf8(data, encoding, bom)
+        table, bad = _parse(data, name, delimiter, ncols, multiline)
+    swallowed_bad = any("\n" in b[2] and b[2].count(delimiter) >= ncols - 1 for b in bad) if ncols >= 3 else False
+    if multiline and (swallowed_bad or _swallowed_lines(table, delimiter, ncols)):
+        notes.append("a stray quote character made whole lines part of one value; the file was read line by line "
+                     "with quotes taken literally (lines whose quoted values hold the delimiter become malformed)")
+        table, bad = _parse(data, name, delimiter, ncols, multiline=False, quoting=False)
+    n_ok = table.num_rows
+    total = n_ok + len(bad)
+    numbers_bad = np.array([int(b[0]) - 1 for b in bad], dtype=np.int64)
+    is_bad = np.zeros(total, dtype=bool)
+    is_bad[numbers_bad - 1] = True
     if bad:
         rows = [_split_line(b[2], delimiter, ncols) for b in bad]
         extra = pa.table({f"c{i}": pa.array([r[i] for r in rows], type=pa.string()) for i in range(ncols)})
         combined = pa.concat_tables([table, extra])
-        is_bad = np.zeros(total, dtype=bool)
-        is_bad[malformed["row_number"].to_numpy() - 1] = True
         order = np.empty(total, dtype=np.int64)
-        order[~is_bad] = np.arange(table.num_rows)
-        order[is_bad] = table.num_rows + np.argsort(np.argsort(malformed["row_number"].to_numpy()))
+        order[~is_bad] = np.arange(n_ok)
+        order[is_bad] = n_ok + np.argsort(np.argsort(numbers_bad))
         table = combined.take(pa.array(order))
-    return header, table, malformed, Dialect("csv", delimiter, encoding, bom)
+    row_numbers = np.arange(1, total + 1, dtype=np.int64)
+    empty = _empty_rows(table) & ~is_bad
+    blank_rows = row_numbers[empty].tolist()
+    if empty.any():
+        keep = np.flatnonzero(~empty)
+        table = table.take(pa.array(keep))
+        row_numbers = row_numbers[keep]
+    if table.num_rows == 0:
+        raise InputError(f"{name}: header only, no data rows")
+    bad_sorted = sorted(bad, key=lambda b: int(b[0]))
+    mal_numbers = np.array([int(b[0]) - 1 for b in bad_sorted], dtype=np.int64)
+    malformed = pd.DataFrame({
+        "row_number": pd.Series(mal_numbers, dtype="int64"),
+        "position": pd.Series(np.searchsorted(row_numbers, mal_numbers), dtype="int64"),
+        "expected": pd.Series([ncols] * len(bad_sorted), dtype="int64"),
+        "actual": pd.Series([int(b[1]) for b in bad_sorted], dtype="int64"),
+    })
+    if blank_rows:
+        notes.append(f"{len(blank_rows)} empty line(s) skipped (rows {_preview(blank_rows)}); row numbers keep "
+                     "counting them")
+    return RawRead(header, table, row_numbers, malformed, blank_rows, Dialect("csv", delimiter, encoding, bom), notes)
 
 
-def read_parquet_strings(data: bytes, name: str) -> tuple[list[str], pa.Table, pd.DataFrame, Dialect]:
+def _preview(rows: list[int], limit: int = 10) -> str:
+    shown = ", ".join(map(str, rows[:limit]))
+    return shown + (f" … +{len(rows) - limit}" if len(rows) > limit else "")
+
+
+def _split_line(text: str, delimiter: str, ncols: int) -> list[str]:
+    """Fields of a ragged line, padded with "" or cut to the header's width."""
+    try:
+        fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        fields = text.split(delimiter)
+    return (fields + [""] * ncols)[:ncols]
+
+
+def _column_as_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Any Parquet column as text. Whole-number floats below 2**53 (a NIK stored as a float, still exact) are
+    written as digits; larger ones keep their scientific form and are reported as damaged, never rounded."""
+    if pa.types.is_string(col.type):
+        return col
+    if pa.types.is_large_string(col.type):
+        return pc.cast(col, pa.string())
+    if pa.types.is_floating(col.type):
+        values = np.asarray(col.to_numpy(), dtype=np.float64)
+        exact = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2.0**53)
+        as_int = pc.cast(pa.array(np.where(exact, values, 0).astype(np.int64)), pa.string())
+        return pa.chunked_array([pc.if_else(pa.array(exact), as_int, pc.cast(col, pa.string()).combine_chunks())])
+    try:
+        return pc.cast(col, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        # nested or binary columns (passed-through extras): their Python text, one value at a time (rare)
+        return pa.chunked_array([pa.array(
+            [None if v is None else (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
+             for v in col.to_pylist()], type=pa.string())])
+
+
+def read_parquet_strings(data: bytes, name: str) -> RawRead:
     try:
         table = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError) as exc:
         raise InputError(f"{name}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if table.num_columns == 0:
         raise InputError(f"{name}: Parquet file has no columns")
     if table.num_rows == 0:
         raise InputError(f"{name}: header only, no data rows")
-    header = list(table.column_names)
-    cols = []
-    for col in table.columns:
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            col = pc.cast(col, pa.string())
-        cols.append(pc.fill_null(col, ""))
+    header = [str(h) for h in table.column_names]
+    cols = [pc.fill_null(_column_as_strings(col), "") for col in table.columns]
     table = pa.table(cols, names=[f"c{i}" for i in range(len(header))])
-    empty = pd.DataFrame({"row_number": pd.Series([], dtype="int64"), "expected": pd.Series([], dtype="int64"),
-                          "actual": pd.Series([], dtype="int64")})
-    return header, table, empty, Dialect("parquet")
+    empty = pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
+    return RawRead(header, table, np.arange(1, table.num_rows + 1, dtype=np.int64), empty, [], Dialect("parquet"),
+                   [])
 
 
 # ----------------------------------------------------------------------------------------------- mapping
 def map_headers(header: list[str], overrides: dict[str, str] | None = None) -> dict[int, str]:
-    """Column index → canonical field. Explicit overrides (``--map``, config) win over the alias table;
-    the first column claiming a field wins, later ones are kept as unknown columns."""
+    """Column index → canonical field. Explicit overrides (``--map``, config) are applied first and win over the
+    alias table wherever their header stands; then aliases fill the fields still free, the first column claiming
+    a field winning. Columns left over are kept as unknown columns."""
     over = {header_key(k): v for k, v in (overrides or {}).items()}
     out: dict[int, str] = {}
     taken: set[str] = set()
     for i, h in enumerate(header):
-        key = header_key(h)
-        fld = over.get(key) or ALIAS_INDEX.get(key)
+        fld = over.get(header_key(h))
+        if fld and fld not in taken:
+            out[i] = fld
+            taken.add(fld)
+    for i, h in enumerate(header):
+        if i in out or header_key(h) in over:
+            continue
+        fld = ALIAS_INDEX.get(header_key(h))
         if fld and fld not in taken:
             out[i] = fld
             taken.add(fld)
@@ -286,9 +410,10 @@ def _normalise(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return norm.text(arr)
 
 
-def build_roll(header: list[str], table: pa.Table, malformed: pd.DataFrame, dialect: Dialect, *, source: str,
-               path: str, sha256: str, column_map: dict[str, str] | None = None) -> Roll:
+def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
+               column_map: dict[str, str] | None = None) -> Roll:
     """Map, normalise and assemble a :class:`Roll` from an all-string table in file order."""
+    header, table = read.header, read.table
     mapping_idx = map_headers(header, column_map)
     fields_present = [f for f in FIELDS if f in mapping_idx.values()]
     if "nama" not in fields_present:
@@ -301,7 +426,7 @@ def build_roll(header: list[str], table: pa.Table, malformed: pd.DataFrame, dial
     by_field = {fld: table.column(i) for i, fld in mapping_idx.items()}
     raw = pa.table({f: by_field[f] for f in fields_present}) if fields_present else pa.table({})
     data: dict[str, object] = {
-        "row_number": np.arange(1, n + 1, dtype=np.int64),
+        "row_number": read.row_numbers,
         "source": pc.fill_null(pa.nulls(n, type=pa.string()), source).to_pandas(),
     }
     dob = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -339,14 +464,14 @@ def build_roll(header: list[str], table: pa.Table, malformed: pd.DataFrame, dial
     frame = pd.DataFrame(data)
     frame.index = pd.RangeIndex(n)
     mapping = {header[i]: f for i, f in mapping_idx.items()}
-    notes = []
+    notes = list(read.notes)
     dup_claims = [h for i, h in enumerate(header)
                   if i not in mapping_idx and ALIAS_INDEX.get(header_key(h)) in mapping.values()]
     if dup_claims:
         notes.append(f"columns {', '.join(dup_claims)} repeat a mapped field and are kept as extra columns")
-    return Roll(frame=frame, raw=raw, dob=dob, source=source, path=path, dialect=dialect, mapping=mapping,
-                fields_present=fields_present, extras=extras, malformed=malformed, sha256=sha256, notes=notes,
-                columns=columns)
+    return Roll(frame=frame, raw=raw, dob=dob, source=source, path=path, dialect=read.dialect, mapping=mapping,
+                fields_present=fields_present, extras=extras, malformed=read.malformed, sha256=sha256, notes=notes,
+                columns=columns, blank_rows=read.blank_rows)
 
 
 def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt: str | None = None,
@@ -357,19 +482,7 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     hasher = _Hasher(data)
     hasher.start()
     kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
-    if kind == "parquet":
-        header, table, malformed, dialect = read_parquet_strings(data, path)
-    else:
-        header, table, malformed, dialect = read_csv_strings(data, path)
+    read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
     hasher.join()
     del data
-    return build_roll(header, table, malformed, dialect, source=source or name, path=path,
-                      sha256=hasher.hexdigest, column_map=column_map)
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return build_roll(read, source=source or name, path=path, sha256=hasher.hexdigest, column_map=column_map)

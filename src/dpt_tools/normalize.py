@@ -41,6 +41,7 @@ SEX_WORDS: dict[str, str] = {
 MARITAL_WORDS: dict[str, str] = {
     "B": "B", "BELUM KAWIN": "B", "BELUM MENIKAH": "B", "BELUM": "B",
     "S": "S", "KAWIN": "S", "SUDAH KAWIN": "S", "MENIKAH": "S", "SUDAH MENIKAH": "S",
+    "KAWIN TERCATAT": "S", "KAWIN BELUM TERCATAT": "S",  # Dukcapil's statuses: both are married
     "P": "P", "PERNAH KAWIN": "P", "PERNAH MENIKAH": "P", "CERAI": "P", "CERAI HIDUP": "P", "CERAI MATI": "P",
     "JANDA": "P", "DUDA": "P",
 }
@@ -119,7 +120,7 @@ def text(values: ArrayLike) -> pa.Array:
     return per_unique(_text, values)
 
 
-_SCI = r"^[0-9](\.[0-9]+)?E\+?[0-9]+$"
+_SCI = r"^[0-9]([.,][0-9]+)?E\+?[0-9]+$"  # "3.17101E+15", or "3,17101E+15" from an Indonesian-locale Excel
 
 
 def _id_fix(arr: pa.Array) -> pa.Array:
@@ -231,8 +232,9 @@ def make_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarr
     return np.where(ok, dates, np.datetime64("NaT", "D"))
 
 
-_DMY = r"^(?P<d>[0-9]{1,2})[-/. ](?P<m>[0-9]{1,2})[-/. ](?P<y>[0-9]{4})$"
-_YMD = r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})(?:[ T][0-9:.]+)?$"
+_TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:[.,][0-9]+)?)?)?"  # Excel datetime cells: "15/06/1990 0:00"
+_DMY = r"^(?P<d>[0-9]{1,2})[-/. ](?P<m>[0-9]{1,2})[-/. ](?P<y>[0-9]{4})" + _TIME + "$"
+_YMD = r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})" + _TIME + "$"
 _DMONY = r"^(?P<d>[0-9]{1,2})[-/. ]+(?P<m>[A-Z]+)\.?[-/. ]+(?P<y>[0-9]{4})$"
 _SERIAL = r"^(?P<n>[0-9]{1,5})(?:\.0+)?$"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
@@ -31,18 +32,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+    with atomic_paths([Path(path)]) as temps:
+        yield temps[0]
 
 
 def guard_formulas(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -79,37 +70,97 @@ def write_csv_table(table: pa.Table, path: Path) -> None:
                 include_header=False, quoting_style="needed"))
 
 
+def write_frame(df: pd.DataFrame, path: str | Path, fmt: str) -> None:
+    """Write a frame as csv, parquet or json (records) to ``path`` directly (callers make it atomic)."""
+    table = to_arrow(df)
+    path = Path(path)
+    if fmt == "csv":
+        write_csv_table(table, path)
+    elif fmt == "parquet":
+        pq.write_table(table, path, compression="zstd")
+    elif fmt == "json":
+        records = table.to_pylist()
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    else:
+        raise InputError(f"unknown output format {fmt!r}")
+
+
 def write_table(df: pd.DataFrame, path: str | Path, fmt: str) -> Path:
     """Write a frame as csv, parquet or json (records), atomically."""
     target = Path(path)
-    table = to_arrow(df)
     with atomic_path(target) as tmp:
-        if fmt == "csv":
-            write_csv_table(table, tmp)
-        elif fmt == "parquet":
-            pq.write_table(table, tmp, compression="zstd")
-        elif fmt == "json":
-            records = table.to_pylist()
-            tmp.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        else:
-            raise InputError(f"unknown output format {fmt!r}")
+        write_frame(df, tmp, fmt)
     return target
 
 
-def write_json(data: Any, path: str | Path) -> Path:
+def write_json(data: Any, path: str | Path, *, atomic: bool = True) -> Path:
     target = Path(path)
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    if not atomic:
+        target.write_text(text, encoding="utf-8")
+        return target
     with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
     return target
+
+
+@contextlib.contextmanager
+def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None) -> Iterator[list[Path]]:
+    """Several outputs that appear together: yield temporary paths; rename them all (in order, the last one last)
+    only when the block succeeds. On any failure the temporary files are removed and the targets are untouched.
+    A target that is one of ``inputs`` is refused before anything is written."""
+    check_targets(targets, inputs or [])
+    temps: list[Path] = []
+    try:
+        try:
+            for target in targets:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                os.close(fd)
+                temps.append(Path(tmp))
+        except OSError as exc:
+            raise InputError(f"{targets[0].parent}: cannot write outputs there ({exc.strerror or exc})") from exc
+        yield temps
+        try:
+            for tmp, target in zip(temps, targets, strict=True):
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        for tmp in temps:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def check_targets(targets: list[Path], inputs: list[str | Path]) -> None:
+    """Refuse outputs that would replace an input file or a directory."""
+    ins = {Path(i).resolve() for i in inputs if str(i) != "-"}
+    for target in targets:
+        if target.resolve() in ins:
+            raise InputError(f"{target}: this output would overwrite the input file; choose another --out")
+        if target.is_dir():
+            raise InputError(f"{target}: a directory is in the way of this output")
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def check_not_input(out_dir: str | Path, inputs: list[str | Path]) -> None:
-    """Refuse an output directory that is one of the inputs (outputs must never replace the input)."""
-    out = Path(out_dir).resolve()
+    """Refuse an output directory that is one of the inputs, or an existing file."""
+    out = Path(out_dir)
     for item in inputs:
-        if str(item) == "-":
-            continue
-        if Path(item).resolve() == out:
+        if str(item) != "-" and Path(item).resolve() == out.resolve():
             raise InputError(f"{out_dir}: --out may not be the input file itself")
-        if out.exists() and not out.is_dir():
-            raise InputError(f"{out_dir}: --out must be a directory")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out_dir}: --out must be a directory, and this is a file")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{out_dir}: {parent} is a file, not a directory")
+            break

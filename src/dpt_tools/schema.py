@@ -3,9 +3,9 @@
 * :func:`roll_schema` — the contract of a *loaded* roll (what every command receives): ``row_number`` positive and
   unique, every canonical field present as a string column. Values may still be wrong: judging them is the rules'
   job, where each defect gets its own code and row.
-* :func:`clean_schema` — the contract of a *cleaned* roll: the same columns with every value in canonical form
-  (16-digit NIK/NKK, L/P, B/S/P, ISO dates, zero-padded RT/RW/TPS). ``dpt clean`` checks its output against it
-  before anything is written.
+* :func:`clean_schema` — the contract of a *cleaned* roll: what removing every row-level error guarantees
+  (16-digit NIK, a name, an ISO birth date, L/P, B/S/P, a TPS). Fields whose defects are only warnings (NKK,
+  RT/RW, disability) keep their values. ``dpt clean`` checks its output against it before anything is written.
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ def roll_schema() -> pa.DataFrameSchema:
 @lru_cache(maxsize=1)
 def clean_schema() -> pa.DataFrameSchema:
     digits16 = pa.Check.str_matches(r"^[0-9]{16}$", name="16 digits")
-    pad3 = pa.Check.str_matches(r"^[0-9]{3}$", name="3 digits")
     columns = {
         "row_number": pa.Column("int64", checks=pa.Check.gt(0), unique=True, nullable=False),
-        "nkk": pa.Column("str", checks=digits16, nullable=True),
+        "nkk": pa.Column("str", nullable=True),  # nkk_format is a warning: the voter stays
         "nik": pa.Column("str", checks=digits16, nullable=False),
         "nama": pa.Column("str", checks=pa.Check.str_length(min_value=1), nullable=False),
         "tempat_lahir": pa.Column("str", nullable=True),
@@ -44,9 +43,9 @@ def clean_schema() -> pa.DataFrameSchema:
         "status_kawin": pa.Column("str", checks=pa.Check.isin(["B", "S", "P"]), nullable=False),
         "jenis_kelamin": pa.Column("str", checks=pa.Check.isin(["L", "P"]), nullable=False),
         "alamat": pa.Column("str", nullable=True),
-        "rt": pa.Column("str", checks=pad3, nullable=True),
-        "rw": pa.Column("str", checks=pad3, nullable=True),
-        "disabilitas": pa.Column("str", checks=pa.Check.str_matches(r"^[0-6]$"), nullable=True),
+        "rt": pa.Column("str", nullable=True),  # rt_rw_invalid and disability_invalid are warnings
+        "rw": pa.Column("str", nullable=True),
+        "disabilitas": pa.Column("str", nullable=True),
         "keterangan": pa.Column("str", nullable=True),
         "tps": pa.Column("str", nullable=False),
         "kelurahan": pa.Column("str", nullable=True),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +22,12 @@ from . import __version__
 from .config import Settings
 from .load import Roll, load_roll
 from .nik import mask_id
-from .output import write_json, write_table
+from .output import atomic_paths, write_frame, write_json
 from .rules.base import SEVERITIES, Context, Rule, render
 from .rules.catalog import RULES
 from .schema import check_roll_frame
 
+Progress = Callable[[str, int], None]
 FINDING_COLUMNS = ("row_number", "rule", "severity", "field", "value", "message")
 ID_FIELDS = ("nik", "nkk")
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -105,6 +106,9 @@ def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Set
             col = mask_id(col) if settings.mask else col
         else:
             col = raw.column(fld).take(take)
+            if settings.mask:  # a NIK typed into another column (a shifted line) is masked there too
+                col = pc.replace_substring_regex(col, pattern=r"\b([0-9]{6})[0-9]{6}([0-9]{4})\b",
+                                                 replacement=r"\1******\2")
         if isinstance(col, pa.ChunkedArray):
             col = col.combine_chunks()
         if len(sel) == len(pos):
@@ -125,7 +129,8 @@ def applicable(rule: Rule, roll: Roll) -> bool:
     return all(roll.has(f) for f in rule.requires)
 
 
-def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES) -> tuple[pd.DataFrame, list[str]]:
+def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES,
+              progress: Progress | None = None) -> tuple[pd.DataFrame, list[str]]:
     """All findings of a roll (sorted by row then rule) and the codes skipped for lack of a column."""
     ctx = Context(roll, settings)
     rules = list(rules)
@@ -134,20 +139,31 @@ def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES) -> 
     ctx.prepare()
     # rules are independent once the shared derived columns exist; numpy/pyarrow release the GIL
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(lambda r: _findings_for(r, ctx, settings), todo))
+        def one(rule: Rule) -> pd.DataFrame | None:
+            part = _findings_for(rule, ctx, settings)
+            if progress is not None:
+                progress(rule.code, 1)
+            return part
+
+        results = list(pool.map(one, todo))
     parts = [p for p in results if p is not None]
     if not parts:
         return _empty_findings(), skipped
     findings = pd.concat(parts, ignore_index=True)
+    if not roll.malformed.empty:
+        # a malformed line's values may sit in the wrong columns: its other findings would only be noise (and
+        # could show a NIK under another field), so the line gets row_malformed alone
+        bad = findings["row_number"].isin(roll.malformed["row_number"]) & (findings["rule"] != "row_malformed")
+        findings = findings[~bad]
     findings = findings.sort_values(["row_number", "rule", "field"], kind="stable", ignore_index=True)
     return findings[list(FINDING_COLUMNS)], skipped
 
 
-def validate_roll(roll: Roll, settings: Settings) -> Validation:
+def validate_roll(roll: Roll, settings: Settings, progress: Progress | None = None) -> Validation:
     """Check the canonical frame against the pandera schema, then run every applicable rule."""
     start = time.perf_counter()
     check_roll_frame(roll.frame)
-    findings, skipped = run_rules(roll, settings)
+    findings, skipped = run_rules(roll, settings, progress=progress)
     return Validation(roll, findings, skipped, time.perf_counter() - start)
 
 
@@ -165,6 +181,8 @@ def summary(result: Validation, settings: Settings, seconds: float | None = None
         "columns_mapped": roll.mapping,
         "extra_columns": roll.extras,
         "rules_skipped": result.skipped,
+        "notes": roll.notes,
+        "blank_rows": len(roll.blank_rows),
         "findings": len(result.findings),
         "by_severity": result.severity_counts(),
         "by_rule": result.counts(),
@@ -175,17 +193,23 @@ def summary(result: Validation, settings: Settings, seconds: float | None = None
 
 def write_outputs(result: Validation, settings: Settings, out_dir: str | Path, fmt: str,
                   seconds: float | None = None) -> dict[str, Path]:
-    """Write ``findings.<fmt>`` and ``summary.json`` atomically into ``out_dir``."""
+    """Write ``findings.<fmt>`` and ``summary.json`` together: both or neither (the summary last)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "findings": write_table(result.findings, out / f"findings.{fmt}", fmt),
-        "summary": write_json(summary(result, settings, seconds), out / "summary.json"),
-    }
-    return paths
+    targets = {"findings": out / f"findings.{fmt}", "summary": out / "summary.json"}
+    with atomic_paths(list(targets.values()), inputs=[result.roll.path]) as (tmp_findings, tmp_summary):
+        write_frame(result.findings, tmp_findings, fmt)
+        write_json(summary(result, settings, seconds), tmp_summary, atomic=False)
+    return targets
 
 
-def validate_path(path: str | Path, settings: Settings) -> Validation:
-    """Load and validate one file (the library face of ``dpt validate``)."""
+def validate_path(path: str | Path, settings: Settings, progress: Progress | None = None) -> Validation:
+    """Load and validate one file (the library face of ``dpt validate``). ``progress(step, units)`` is called as
+    work completes: ``STEPS`` units in all (loading counts as one unit per rule)."""
     roll = load_roll(path, column_map=settings.column_map)
-    return validate_roll(roll, settings)
+    if progress is not None:
+        progress("load", len(RULES))
+    return validate_roll(roll, settings, progress)
+
+
+#: Units of work reported through ``progress``: loading (weighted like all rules together), then each rule.
+STEPS = 2 * len(RULES)

@@ -135,7 +135,10 @@ class Context:
         """NIKs that lost digits in a spreadsheet; NIK rules other than ``nik_excel_mangled`` skip them."""
         from .nik_rules import find_mangled
 
-        return find_mangled(self.col("nik"), self.nik.valid_format)
+        raw = self.roll.raw.column("nik") if "nik" in self.roll.raw.column_names else None
+        marked = None if raw is None else np.asarray(pc.fill_null(pc.starts_with(
+            pc.utf8_trim_whitespace(raw), "'"), False).to_numpy(zero_copy_only=False))
+        return find_mangled(self.col("nik"), self.nik.valid_format, marked)
 
     @cached_property
     def nik(self) -> DecodedNik:
@@ -171,6 +174,45 @@ def group_ids(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     if codes is None:
         return np.zeros(0, dtype=np.int64)
     return pd.factorize(codes)[0].astype(np.int64)
+
+
+def join_groups(group: np.ndarray, values: np.ndarray, sep: str = ", ") -> tuple[np.ndarray, pa.Array]:
+    """Per distinct group: its values joined in the given order ("001, 004"). Returns (group ids, joined), built
+    as one pyarrow list array, with no Python call per group."""
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.array([], dtype=np.int64)
+    offsets = np.r_[starts, len(g)].astype(np.int32)
+    items = pa.array(np.asarray(values, dtype=object)[order].astype(str), type=pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets), items)
+    return g[starts], pc.binary_join(lists, sep)
+
+
+def others_in_group(group: np.ndarray, rows: np.ndarray, limit: int = 10) -> np.ndarray:
+    """For each element, the other rows of its group (at most ``limit``), joined: "12, 4589" — vectorised."""
+    n = len(group)
+    if n == 0:
+        return np.array([], dtype=object)
+    order = np.lexsort((rows, group))
+    g, r = group[order], rows[order]
+    first = np.r_[True, g[1:] != g[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    size = np.bincount(np.cumsum(first) - 1)[np.cumsum(first) - 1]
+    m = np.minimum(size, limit + 1)  # candidates per element: enough to still have `limit` after dropping self
+    owner = np.repeat(np.arange(n), m)
+    idx = np.repeat(start, m) + (np.arange(m.sum()) - np.repeat(np.cumsum(m) - m, m))
+    keep = idx != owner
+    owner, idx = owner[keep], idx[keep]
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(np.bincount(owner, minlength=n)) -
+                                             np.bincount(owner, minlength=n), np.bincount(owner, minlength=n))
+    owner, idx = owner[rank < limit], idx[rank < limit]
+    counts = np.bincount(owner, minlength=n)
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int32)
+    lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(r[idx].astype(str), type=pa.string()))
+    joined = np.asarray(pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False), dtype=object)
+    out = np.empty(n, dtype=object)
+    out[order] = joined
+    return out
 
 
 def date_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..normalize import is_scientific
 from ..regions import known_kecamatan_code
-from .base import Context, Hits
+from .base import Context, Hits, group_ids, others_in_group
 
 #: Excel keeps 15 significant digits: when at least this share of a column's 16-digit NIKs end in 0 (a serial ends
 #: in 0 about one time in ten), the column went through a number format and every NIK ending in 0 lost its digit.
@@ -22,14 +21,16 @@ def mangled_nik(ctx: Context) -> np.ndarray:
     return ctx.mangled_nik
 
 
-def find_mangled(nik: pa.Array, sixteen: np.ndarray) -> np.ndarray:
+def find_mangled(nik: pa.Array, sixteen: np.ndarray, text_marked: np.ndarray | None = None) -> np.ndarray:
     """Scientific notation, or 16 digits ending in 0 in a column where that ending is far more common than
-    chance (the column went through a number format)."""
+    chance (the column went through a number format). Cells Excel kept as text (a leading apostrophe) are judged
+    apart: a column can be half text, half numbers."""
     sci = np.asarray(is_scientific(nik).to_numpy(zero_copy_only=False))
     ends0 = sixteen & np.asarray(pc.fill_null(pc.ends_with(nik, "0"), False).to_numpy(zero_copy_only=False))
-    n16 = int(sixteen.sum())
-    column_mangled = n16 >= MANGLED_MIN and ends0.sum() >= MANGLED_SHARE * n16
-    return sci | (ends0 if column_mangled else np.zeros_like(ends0))
+    numeric = ~text_marked if text_marked is not None else np.ones(len(sixteen), dtype=bool)
+    n16 = int((sixteen & numeric).sum())
+    column_mangled = n16 >= MANGLED_MIN and (ends0 & numeric).sum() >= MANGLED_SHARE * n16
+    return sci | (ends0 & numeric if column_mangled else np.zeros_like(ends0))
 
 
 def nik_format(ctx: Context) -> Hits:
@@ -71,7 +72,19 @@ def nik_birthdate_mismatch(ctx: Context) -> Hits:
     differs = (nik.day != d) | (nik.month != m) | (nik.year2 != y % 100)
     mask = comparable & differs
     pos = np.flatnonzero(mask)
-    return Hits(pos, {"nik_date": ddmmyyyy(nik.birth_date[pos]), "dob": ddmmyyyy(ctx.roll.dob[pos])})
+    # name the differing parts, never the NIK's digits: they are the part a masked NIK hides
+    dd, mo, yr = (nik.day != d)[pos], (nik.month != m)[pos], (nik.year2 != y % 100)[pos]
+    parts_id = _join_parts([dd, mo, yr], ["hari", "bulan", "tahun"], " dan ")
+    parts_en = _join_parts([dd, mo, yr], ["day", "month", "year"], " and ")
+    return Hits(pos, {"dob": ddmmyyyy(ctx.roll.dob[pos]), "parts_id": parts_id, "parts_en": parts_en})
+
+
+def _join_parts(flags: list[np.ndarray], words: list[str], sep: str) -> np.ndarray:
+    """Per hit, the words whose flag is set, joined: ("hari dan tahun")."""
+    out = np.full(len(flags[0]), "", dtype=object)
+    for flag, word in zip(flags, words, strict=True):
+        out = np.where(flag, np.where(out == "", word, out + sep + word), out)
+    return out
 
 
 def nik_gender_mismatch(ctx: Context) -> Hits:
@@ -84,29 +97,20 @@ def nik_gender_mismatch(ctx: Context) -> Hits:
     return Hits.from_mask(mask, nik_sex_id=nik_says_id, nik_sex_en=nik_says_en, sex=sex)
 
 
-def _other_rows(keys: pd.Series, rows: pd.Series, limit: int = 10) -> pd.Series:
-    """For rows sharing a key: the other rows' numbers, joined ("12, 4589"), at most ``limit`` listed."""
-    d = pd.DataFrame({"key": keys.to_numpy(), "row": rows.to_numpy()})
-    d["rank"] = d.groupby("key", sort=False).cumcount()
-    listed = d[d["rank"] < limit + 1]
-    pairs = d[["key", "row"]].merge(listed[["key", "row"]], on="key", suffixes=("", "_o"))
-    pairs = pairs[pairs["row"] != pairs["row_o"]].sort_values(["row", "row_o"])
-    pairs = pairs.groupby("row", sort=False).head(limit)
-    joined = pairs.groupby("row", sort=False)["row_o"].agg(lambda s: ", ".join(map(str, s)))
-    return d["row"].map(joined).fillna("")
-
-
 def nik_duplicate(ctx: Context) -> Hits:
     """Rows sharing a (well-formed, undamaged) NIK; each names the other rows."""
     usable = ctx.nik.valid_format & ~mangled_nik(ctx)
-    nik = ctx.frame["nik"]
-    dup = usable & nik.duplicated(keep=False).to_numpy() & nik.notna().to_numpy()
+    if not usable.any():
+        return Hits.none()
+    group = group_ids([ctx.col("nik")])
+    counts = np.bincount(group[usable], minlength=int(group.max()) + 1)
+    dup = usable & (counts[group] > 1)
     pos = np.flatnonzero(dup)
     if not len(pos):
         return Hits.none()
-    others = _other_rows(nik.iloc[pos], ctx.frame["row_number"].iloc[pos])
-    counts = nik.iloc[pos].map(nik.iloc[pos].value_counts()).to_numpy()
-    return Hits(pos, {"others": others.to_numpy(dtype=object), "count": counts.astype(str)})
+    rows = ctx.frame["row_number"].to_numpy()[pos]
+    others = others_in_group(group[pos], rows)
+    return Hits(pos, {"others": others, "count": counts[group[pos]].astype(str)})
 
 
 def nkk_format(ctx: Context) -> Hits:

@@ -92,6 +92,6 @@ def row_malformed(ctx: Context) -> Hits:
     m = ctx.roll.malformed
     if m.empty:
         return Hits.none()
-    pos = m["row_number"].to_numpy() - 1
-    return Hits(pos, {"expected": m["expected"].astype(str).to_numpy(), "actual": m["actual"].astype(str).to_numpy()},
+    return Hits(m["position"].to_numpy(), {"expected": m["expected"].astype(str).to_numpy(),
+                                           "actual": m["actual"].astype(str).to_numpy()},
                 values=m["actual"].astype(str).to_numpy())

@@ -6,14 +6,16 @@ a roll partitioned by kelurahan gives the same findings partition by partition.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 
 from ..regions import load_regions, name_key
-from .base import Context, Hits, group_ids
+from .base import Context, Hits, group_ids, join_groups
 
 PLACE_FIELDS = ("kabupaten_kota", "kecamatan", "kelurahan")
 
@@ -23,7 +25,8 @@ def _place_keys(ctx: Context) -> list[str]:
 
 
 def tps_missing(ctx: Context) -> Hits:
-    return Hits.from_mask(~ctx.present("tps"))
+    """No TPS number, or TPS 000 (numbering starts at 001)."""
+    return Hits.from_mask(~ctx.present("tps") | ctx.isin("tps", ["000"]))
 
 
 def tps_over_capacity(ctx: Context) -> Hits:
@@ -53,10 +56,13 @@ def family_split_tps(ctx: Context) -> Hits:
     if not split.any():
         return Hits.none()
     pos = np.flatnonzero(split)
-    part = pd.DataFrame({"family": family[pos], "tps": ctx.frame["tps"].to_numpy(dtype=object)[pos]})
-    lists = part.drop_duplicates().sort_values("tps").groupby("family", sort=False)["tps"].agg(", ".join)
-    return Hits(pos, {"tps_list": part["family"].map(lists).to_numpy(dtype=object),
-                      "count": n_tps[family[pos]].astype(str)})
+    tps_text = ctx.frame["tps"].to_numpy(dtype=object)
+    pairs = pd.DataFrame({"family": family[pos], "tps": tps_text[pos]}).drop_duplicates().sort_values(
+        ["family", "tps"], kind="stable")
+    fam_ids, joined = join_groups(pairs["family"].to_numpy(), pairs["tps"].to_numpy())
+    lookup = np.empty(int(family.max()) + 1, dtype=object)
+    lookup[fam_ids] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    return Hits(pos, {"tps_list": lookup[family[pos]], "count": n_tps[family[pos]].astype(str)})
 
 
 # --------------------------------------------------------------------------------------------------- regions
@@ -64,46 +70,86 @@ _LEVEL_ID = {"kabupaten_kota": "Kabupaten/kota", "kecamatan": "Kecamatan", "kelu
 _LEVEL_EN = {"kabupaten_kota": "Regency/city", "kecamatan": "District", "kelurahan": "Village"}
 
 
-def _suggest(key: str, choices: dict[str, str]) -> str:
-    if not choices:
-        return ""
-    best = process.extractOne(key, list(choices), score_cutoff=70)
-    return choices[best[0]] if best else ""
+def _suggest_many(queries: list[str], choices: dict[str, str]) -> list[str]:
+    """Closest valid name for each query (or ""), computed as one matrix per scope with rapidfuzz, in blocks so
+    that even 83,000 kelurahan × thousands of unknown names stay within memory."""
+    if not queries or not choices:
+        return [""] * len(queries)
+    keys = list(choices)
+    out: list[str] = []
+    for start in range(0, len(queries), 256):
+        block = queries[start:start + 256]
+        scores = process.cdist(block, keys, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=70, workers=-1)
+        best = scores.argmax(axis=1)
+        out.extend(choices[keys[j]] if scores[i, j] > 0 else "" for i, j in enumerate(best))
+    return out
 
 
-def _check_combo(kab: str | None, kec: str | None, kel: str | None, ref: dict) -> list[tuple[str, str, str]]:
-    """Problems of one distinct (kab, kec, kel) key combination: (field, detail_id, detail_en)."""
-    out: list[tuple[str, str, str]] = []
+def _check_combo(kab: str | None, kec: str | None, kel: str | None, ref: dict) -> list[tuple[str, str, Any]]:
+    """Problems of one distinct (kab, kec, kel) key combination: (field, kind, detail), where kind is "unknown"
+    (detail: the query and the scope of valid names to suggest from), "outside_kab" or "outside_kec" (detail: the
+    kecamatan where the kelurahan really is)."""
+    out: list[tuple[str, str, Any]] = []
     kab_ok = kab is not None and kab in ref["kab_keys"]
     if kab is not None and not kab_ok:
-        hint = _suggest(kab, ref["kab_names"])
-        out.append(("kabupaten_kota", _unknown_id("kabupaten_kota", hint), _unknown_en("kabupaten_kota", hint)))
+        out.append(("kabupaten_kota", "unknown", (kab, ("kab",))))
     kec_ok = False
     if kec is not None:
-        scope = ref["kec_by_kab"].get(kab, {}) if kab_ok else ref["kec_names"]
-        kec_ok = kec in scope
+        scope = ("kec_by_kab", kab) if kab_ok else ("kec_names",)
+        kec_ok = kec in _scope(ref, scope)
         if not kec_ok:
             if kab_ok and kec in ref["kec_names"]:
-                out.append(("kecamatan", "tidak berada di kabupaten/kota yang tercantum",
-                            "is not inside the stated regency/city"))
+                out.append(("kecamatan", "outside_kab", None))
             else:
-                hint = _suggest(kec, scope)
-                out.append(("kecamatan", _unknown_id("kecamatan", hint), _unknown_en("kecamatan", hint)))
+                out.append(("kecamatan", "unknown", (kec, scope)))
     if kel is not None:
         if kec_ok:
-            scope = ref["kel_by_kec"].get((kab if kab_ok else None, kec), {})
+            scope = ("kel_by_kec", (kab if kab_ok else None, kec))
         elif kab_ok:
-            scope = ref["kel_by_kab"].get(kab, {})
+            scope = ("kel_by_kab", kab)
         else:
-            scope = ref["kel_names"]
-        if kel not in scope:
+            scope = ("kel_names",)
+        if kel not in _scope(ref, scope):
             elsewhere = _home_kecamatan(kel, kab if kab_ok else None, kec, ref) if kec_ok else None
             if elsewhere:
-                out.append(("kelurahan", f"tidak berada di kecamatan yang tercantum (ada di Kecamatan {elsewhere})",
-                            f"is not inside the stated district (it is in Kecamatan {elsewhere})"))
+                out.append(("kelurahan", "outside_kec", elsewhere))
             else:
-                hint = _suggest(kel, scope)
-                out.append(("kelurahan", _unknown_id("kelurahan", hint), _unknown_en("kelurahan", hint)))
+                out.append(("kelurahan", "unknown", (kel, scope)))
+    return out
+
+
+def _scope(ref: dict, scope: tuple) -> dict[str, str]:
+    """Valid names (key → display name) of a scope: ("kab",), ("kec_names",), ("kec_by_kab", kab) …"""
+    if scope[0] == "kab":
+        return ref["kab_names"]
+    if len(scope) == 1:
+        return ref[scope[0]]
+    return ref[scope[0]].get(scope[1], {})
+
+
+def _details(problems: list[tuple[int, str, str, Any]], ref: dict) -> list[tuple[int, str, str, str]]:
+    """Messages of the problems; suggestions for unknown names are computed in one batch per scope."""
+    wanted: dict[tuple, list[int]] = {}
+    for i, (_combo, _field, kind, detail) in enumerate(problems):
+        if kind == "unknown":
+            wanted.setdefault(detail[1], []).append(i)
+    hints: dict[int, str] = {}
+    for scope, idx in wanted.items():
+        queries = [problems[i][3][0] for i in idx]
+        for i, hint in zip(idx, _suggest_many(queries, _scope(ref, scope)), strict=True):
+            hints[i] = hint
+    out = []
+    for i, (combo, fld, kind, detail) in enumerate(problems):
+        if kind == "unknown":
+            hint = hints.get(i, "")
+            text_id = "tidak ada di daftar Kemendagri" + (f"; mungkin maksudnya '{hint}'" if hint else "")
+            text_en = "is not in the Kemendagri list" + (f"; did you mean '{hint}'?" if hint else "")
+        elif kind == "outside_kab":
+            text_id, text_en = "tidak berada di kabupaten/kota yang tercantum", "is not inside the stated regency/city"
+        else:
+            text_id = f"tidak berada di kecamatan yang tercantum (ada di Kecamatan {detail})"
+            text_en = f"is not inside the stated district (it is in Kecamatan {detail})"
+        out.append((combo, fld, text_id, text_en))
     return out
 
 
@@ -117,14 +163,6 @@ def _home_kecamatan(kel: str, kab: str | None, kec: str, ref: dict) -> str | Non
         kabs = ref["kabs_of_kec"].get(kec, set())
         homes = [h for h in homes if h[0] in kabs] or homes
     return homes[0][1] if homes else None
-
-
-def _unknown_id(fld: str, hint: str) -> str:
-    return "tidak ada di daftar Kemendagri" + (f"; mungkin maksudnya '{hint}'" if hint else "")
-
-
-def _unknown_en(fld: str, hint: str) -> str:
-    return "is not in the Kemendagri list" + (f"; did you mean '{hint}'?" if hint else "")
 
 
 def _reference() -> dict:
@@ -181,12 +219,13 @@ def region_unknown(ctx: Context) -> Hits:
     keys = {f: (name_key(ctx.col(f).take(take)).to_pylist() if f in present else [None] * len(first))
             for f in PLACE_FIELDS}
     ref = _reference()
-    rows: list[tuple[int, str, str, str]] = []
+    found: list[tuple[int, str, str, Any]] = []
     for i, (kab, kec, kel) in enumerate(zip(*(keys[f] for f in PLACE_FIELDS), strict=True)):
         for problem in _check_combo(kab or None, kec or None, kel or None, ref):
-            rows.append((int(combo[first[i]]), *problem))
-    if not rows:
+            found.append((int(combo[first[i]]), *problem))
+    if not found:
         return Hits.none()
+    rows = _details(found, ref)
     problems = pd.DataFrame(rows, columns=["combo", "field", "detail_id", "detail_en"])
     per_row = pd.DataFrame({"combo": combo, "pos": np.arange(ctx.n)}).merge(problems, on="combo")
     per_row = per_row.sort_values(["pos", "field"], kind="stable")
