@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from dpt_tools.fields import FIELDS
+from dpt_tools.names import fold_names
 
 __all__ = [
     "DEFAULT_ELECTION_DAY", "DUPLICATE_KINDS", "EXCEL_HEADERS", "HOUSEHOLD_RULES", "LOOKALIKES", "ROW_RULES",
@@ -1558,6 +1559,12 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
     return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(order) else []
 
 
+def _person_keys(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """(folded name, birth date, sex) per row: what ``dpt diff`` treats as the same person when NIKs differ."""
+    folded = fold_names(pd.Series(cols["nama"], dtype=object)).fillna("").to_numpy(dtype=object)
+    return folded + "|" + cols["tanggal_lahir"].astype(object) + "|" + cols["jenis_kelamin"].astype(object)
+
+
 def synth_next_version(
     df: pd.DataFrame,
     seed: int = 0,
@@ -1587,6 +1594,11 @@ def synth_next_version(
     nik = cols["nik"]
     digits = pd.Series(nik).str.fullmatch(r"\d{16}").to_numpy(bool)
     valid = digits & ~pd.Series(nik).duplicated(keep=False).to_numpy(bool)  # persons a NIK identifies
+    # NIK corrections and removals only touch persons whose (folded name, birth date, sex) is unique in the roll,
+    # and no added person shares one of the roll's keys: otherwise a removal plus an addition would be, by diff's
+    # definition, the same person with a corrected NIK, and the truth would be ambiguous.
+    person_key = _person_keys(cols)
+    solo = ~pd.Series(person_key).duplicated(keep=False).to_numpy(bool)
     pool = _NikPool(nik[digits].astype(np.int64))
     free = valid.copy()
     truth: dict[str, Any] = {"added": [], "removed": [], "changed": {}, "moved": [], "nik_changed": [],
@@ -1611,7 +1623,8 @@ def synth_next_version(
     kel_kec: dict[str, str] = {}
     for key in counts:
         k, t = key.split("|")
-        kel_tps.setdefault(k, []).append(t)
+        if t:  # a planted missing TPS is not a place to move or add anyone to
+            kel_tps.setdefault(k, []).append(t)
     for k, c in zip(cols["kelurahan"], cols["kecamatan"], strict=True):
         kel_kec.setdefault(str(k), str(c))
     households = _groups(cols["nkk"])
@@ -1661,7 +1674,7 @@ def synth_next_version(
             change(i, "alamat", f"GG. {_STREETS[int(rng.integers(len(_STREETS)))]} NO. {int(rng.integers(1, 151))}")
 
     # NIK corrected: one serial digit fixed, or a newly issued NIK (same person, same date and sex)
-    for j, i in enumerate(take(k_nik)):
+    for j, i in enumerate(take(k_nik, solo)):
         old = str(nik[i])
         if j % 2 == 0:
             pos = 12 + int(rng.integers(4))
@@ -1679,7 +1692,7 @@ def synth_next_version(
         nik[i] = new
         truth["nik_changed"].append([old, new])
 
-    removed_ids = take(k_rem)
+    removed_ids = take(k_rem, solo)
     truth["removed"] = [str(nik[i]) for i in removed_ids]
     keep = np.ones(n, dtype=bool)
     keep[removed_ids] = False
@@ -1687,7 +1700,16 @@ def synth_next_version(
     # added: new households from a fresh synthetic roll, fitted into existing TPS of their kelurahan
     new_cols: dict[str, np.ndarray] = {f: np.zeros(0, dtype=object) for f in FIELDS}
     if k_add:
-        fresh, _ = synth_roll(k_add, seed=seed * 7919 + 17 + n, problems=False, duplicates=False)
+        extra = 0
+        while True:
+            fresh, _ = synth_roll(k_add + extra, seed=seed * 7919 + 17 + n, problems=False, duplicates=False)
+            fresh_keys = pd.Series(_person_keys({f: _strings(fresh[f]) for f in FIELDS}), dtype=object)
+            new_person = ~fresh_keys.isin(person_key).to_numpy(bool)
+            if new_person.sum() >= k_add:
+                break
+            extra += k_add - int(new_person.sum()) + 2
+        if not new_person.all():
+            fresh = fresh.iloc[np.flatnonzero(new_person)[:k_add]].reset_index(drop=True)
         fcols = {f: _strings(fresh[f]) for f in FIELDS}
         for i in range(len(fresh)):
             v = str(fcols["nik"][i])
