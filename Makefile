@@ -22,12 +22,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## make demo: set up and check the shipped sample roll (validate, then clean)
+## make demo: set up, then check and clean the shipped sample roll (synthetic), showing both summaries
 demo: $(VENV)/.installed
 	@echo "== dpt validate $(SAMPLE)"
 	-$(BIN)/dpt validate $(SAMPLE) --out $(OUT)/validate
 	@echo
-	@echo "Findings: $(OUT)/validate/findings.csv   Summary: $(OUT)/validate/summary.json"
+	@echo "== dpt clean $(SAMPLE)"
+	$(BIN)/dpt clean $(SAMPLE) --out $(OUT)/clean --format csv
+	@echo
+	@echo "== dpt validate $(OUT)/clean/clean.csv (no row-level errors expected; group findings may remain)"
+	-$(BIN)/dpt validate $(OUT)/clean/clean.csv --quiet
+	@echo
+	@echo "Outputs: $(OUT)/validate (findings, summary) and $(OUT)/clean (clean, rejected, findings, duplicate_groups, manifest)"
 
 ## make test: set up with test extras, lint with ruff, run pytest
 test: $(VENV)/.installed-test

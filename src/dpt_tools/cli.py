@@ -6,15 +6,18 @@ above ``--fail-on``; 2 usage or input error (one line on stderr, no traceback); 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .config import FAIL_ON, PROFILES, Settings, load_settings, parse_map_options
@@ -62,6 +65,23 @@ def _show_progress(path: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _progress_bar(lang: str) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar on stderr (only used when a person watches a long file)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .validate import STEPS
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task("memeriksa" if lang == "id" else "checking", total=STEPS)
+
+        def advance(step: str, units: int) -> None:
+            bar.update(task, advance=units, description=step)
+
+        yield advance
+
+
 def common_options(f: Any) -> Any:
     """Options every roll-reading command shares (profile, config, column map, language)."""
     opts = [
@@ -93,6 +113,9 @@ def cli() -> None:
     Example:
         dpt validate sample_data/dpt_pangkalpinang_sample.csv --out out/
     """
+    from .runtime import use_fast_allocator
+
+    use_fast_allocator()
 
 
 @cli.command()
@@ -128,10 +151,9 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
     try:
         if out_dir:
             check_not_input(out_dir, [roll])
-        err = _console(stderr=True)
         if _show_progress(roll):
-            with err.status("memeriksa…" if settings.lang == "id" else "checking…"):
-                result = validate_path(roll, settings)
+            with _progress_bar(settings.lang) as advance:
+                result = validate_path(roll, settings, progress=advance)
         else:
             result = validate_path(roll, settings)
         seconds = time.perf_counter() - start
@@ -174,6 +196,9 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
     from .output import write_json
     from .synth import synth_next_version, synth_roll, write_roll
 
+    for target in (out_path, next_path):
+        if target and not target.lower().endswith((".csv", ".parquet", ".pq")):
+            raise InputProblem(f"{target}: synth writes .csv or .parquet files")
     try:
         df, truth = synth_roll(rows, seed, problems=not no_problems, duplicates=not no_duplicates)
         bad = write_roll(df, out_path, style=style, seed=seed, ragged=ragged)
@@ -185,9 +210,171 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
             df2, truth2 = synth_next_version(df, seed + 1)
             write_roll(df2, next_path, style=style, seed=seed + 1, shuffle_columns=True)
             write_json(truth2, Path(next_path).with_suffix(".truth.json"))
+    except (DptError, ValueError) as exc:
+        raise InputProblem(str(exc)) from exc
+    _console(stderr=True).print(f"{len(df):,} rows → {escape(out_path)}")
+
+
+@cli.command()
+@click.argument("roll", type=str)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory for clean, rejected, findings, duplicate_groups and manifest.json.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="Format of the output tables.")
+@click.option("--keep-invalid", is_flag=True,
+              help="Keep rows with row-level errors in the clean roll (codes in a 'findings' column).")
+@click.option("--no-dedupe", is_flag=True, help="Do not look for duplicate persons.")
+@click.option("--quiet", is_flag=True, help="Print only the result line.")
+@click.option("--no-mask", is_flag=True, help="Write NIK unmasked in duplicate_groups (never on screen).")
+@common_options
+def clean(roll: str, out_dir: str, fmt: str, keep_invalid: bool, no_dedupe: bool, quiet: bool, no_mask: bool,
+          **opts: Any) -> None:
+    """Write the cleaned roll plus discrepancy reports; every input row ends up in clean or rejected.
+
+    Rows with row-level errors, duplicate registrations (all but the kept record) and both rows of a NIK conflict
+    go to rejected with their reason codes; nothing is dropped silently. Exit 0 when the clean roll was written
+    (even with rejected rows), 2 on bad input.
+
+    \b
+    Example:
+        dpt clean DPT_KEL_BACANG.csv --out bersih/ --format csv
+    """
+    from .clean import clean_path, write_clean_outputs
+    from .output import check_not_input
+    from .report import print_clean
+
+    settings = _settings({**opts, "no_mask": no_mask})
+    start = time.perf_counter()
+    try:
+        check_not_input(out_dir, [roll])
+        err = _console(stderr=True)
+        if _show_progress(roll):
+            with err.status("membersihkan…" if settings.lang == "id" else "cleaning…"):
+                result = clean_path(roll, settings, keep_invalid=keep_invalid, dedupe=not no_dedupe)
+        else:
+            result = clean_path(roll, settings, keep_invalid=keep_invalid, dedupe=not no_dedupe)
+        paths = write_clean_outputs(result, out_dir, fmt, time.perf_counter() - start)
     except DptError as exc:
         raise InputProblem(str(exc)) from exc
-    _console(stderr=True).print(f"{len(df):,} rows → {out_path}")
+    print_clean(_console(), result, paths, settings.lang, quiet=quiet)
+    sys.exit(EXIT_OK)
+
+
+@cli.command(epilog="""\b
+Example:
+    dpt diff DPS_BACANG.csv DPT_BACANG.csv --out perubahan/ --by tps --lang en
+""")
+@click.argument("old", type=str)
+@click.argument("new", type=str)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write added, removed, changed, moved, nik_changed, unmatched (.<fmt>) and summary.json here.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default=None,
+              help="Format of the output tables (default csv).")
+@click.option("--by", type=click.Choice(["kecamatan", "kelurahan", "tps"]), default="kelurahan", show_default=True,
+              help="Region level of the table and of the per-region counts in summary.json.")
+@click.option("--quiet", is_flag=True, help="Print only the overall line.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout instead of the table.")
+@click.option("--no-mask", is_flag=True, help="Write NIK/NKK unmasked in the output files (never on screen).")
+@common_options
+def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quiet: bool, as_json: bool,
+         no_mask: bool, **opts: Any) -> None:
+    """Compare two versions of a roll: who was added, removed, changed, moved, whose NIK was corrected.
+
+    OLD and NEW are CSV or Parquet files (one of them may be '-' for stdin). Persons are matched by NIK, then by
+    (folded name, birth date, sex) for rows without a usable NIK; what cannot be matched with certainty is listed
+    in unmatched with the reason. Formatting (column order, header spelling, date format, case, spaces, 3/003,
+    L/LAKI-LAKI) is not a change. NIKs are masked (197101******0001) in files unless --no-mask, and never shown on
+    screen. Exit 0 on success, 2 on bad input. Details: docs/diff.md.
+    """
+    from .diff import diff_paths, write_diff_outputs
+    from .errors import IntegrityError
+    from .output import check_not_input
+    from .report import print_diff
+
+    settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
+    out_fmt = fmt or (settings.format if settings.format in ("csv", "parquet") else "csv")
+    try:
+        if out_dir:
+            check_not_input(out_dir, [old, new])
+        err = _console(stderr=True)
+        if _show_progress(old) or _show_progress(new):
+            with err.status("membandingkan…" if settings.lang == "id" else "comparing…"):
+                result = diff_paths(old, new, settings, by=by)
+        else:
+            result = diff_paths(old, new, settings, by=by)
+        if out_dir:
+            write_diff_outputs(result, settings, out_dir, out_fmt)
+    except IntegrityError as exc:
+        click.echo(f"dpt: internal error ({exc}); nothing was written — please report it", err=True)
+        sys.exit(EXIT_INTERNAL)
+    except DptError as exc:
+        raise InputProblem(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(result.summary, ensure_ascii=False, indent=2))
+        print_diff(_console(stderr=True), result.summary, settings.lang, quiet=True)
+    else:
+        print_diff(_console(), result.summary, settings.lang, quiet=quiet)
+    sys.exit(EXIT_OK)
+
+
+@cli.command(epilog="""\b
+Example (a generated roll, then two kabupaten searched together):
+    dpt synth --rows 20000 --seed 7 --out roll.csv --truth roll.truth.json
+    dpt dedupe roll.csv --out ganda/ --lang en
+    python bench/score_dedupe.py ganda/duplicate_groups.csv roll.truth.json
+    dpt dedupe KAB_BANGKA.csv KOTA_PANGKALPINANG.csv --out ganda/ --threshold 0.95 --format parquet
+""")
+@click.argument("rolls", nargs=-1, required=True, metavar="ROLL [ROLL ...]")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write duplicate_pairs, duplicate_groups, nik_conflicts and summary.json into this directory.")
+@click.option("--threshold", type=float, default=None, metavar="P",
+              help="Score (0-1) from which a pair is 'likely' and grouped (default 0.9; 'certain' from 0.99).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default=None,
+              help="Format of the output tables (default csv).")
+@click.option("--fail-on", "dd_fail_on", type=click.Choice(["likely", "never"]), default="likely",
+              show_default=True, help="Exit 1 when a certain/likely duplicate exists; 'never' always exits 0.")
+@click.option("--frequencies", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Name frequencies (CSV/Parquet, columns name,frequency) from a larger roll.")
+@click.option("--quiet", is_flag=True, help="Print only the verdict line.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout instead of the table.")
+@click.option("--no-mask", is_flag=True, help="Write NIKs unmasked in the output files (never on screen).")
+@common_options
+def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None, fmt: str | None, dd_fail_on: str,
+           frequencies: str | None, quiet: bool, as_json: bool, no_mask: bool, **opts: Any) -> None:
+    """Find persons registered more than once, by NIK and by fuzzy Indonesian names, and explain every match.
+
+    Several rolls (e.g. two kabupaten) are searched together; each record is identified by its file name and row
+    number. Pairs are 'certain', 'likely' (grouped) or 'possible' (review only); same NIK with a clearly different
+    person is a NIK conflict. Exit 0 when no certain/likely duplicate exists, 1 when one does (--fail-on never:
+    always 0), 2 on bad input. How it matches and how to read 'reasons': docs/dedupe.md.
+    """
+    from .dedupe import dedupe_paths, strongest_groups, summary, write_dedupe_outputs
+    from .output import check_not_input
+    from .report import print_dedupe
+
+    settings = _settings({**opts, "no_mask": no_mask})
+    fmt = fmt or (settings.format if settings.format in ("csv", "parquet") else "csv")
+    try:
+        if out_dir:
+            check_not_input(out_dir, list(rolls))
+        err = _console(stderr=True)
+        if any(_show_progress(r) for r in rolls):
+            with err.status("mencari data ganda…" if settings.lang == "id" else "looking for duplicates…"):
+                result = dedupe_paths(list(rolls), settings, threshold=threshold, frequencies=frequencies)
+        else:
+            result = dedupe_paths(list(rolls), settings, threshold=threshold, frequencies=frequencies)
+        if out_dir:
+            write_dedupe_outputs(result, settings, out_dir, fmt)
+    except DptError as exc:
+        raise InputProblem(str(exc)) from exc
+    summ = summary(result, settings)
+    failed = dd_fail_on != "never" and result.has_duplicates()
+    if as_json:
+        click.echo(json.dumps(summ, ensure_ascii=False, indent=2))
+        print_dedupe(_console(stderr=True), summ, [], failed, settings.lang, quiet=True)
+    else:
+        print_dedupe(_console(), summ, strongest_groups(result, 10), failed, settings.lang, quiet=quiet)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def main() -> None:
@@ -196,9 +383,16 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "dpt"
+        click.echo(f"dpt: {exc.format_message()} (see '{command} --help')", err=True)
+        sys.exit(EXIT_INPUT)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code if isinstance(exc, InputProblem) else EXIT_INPUT)
+    except OSError as exc:  # a file we were asked to read or write: a user's problem, said in one line
+        click.echo(f"dpt: {exc.filename or ''}: {exc.strerror or exc}".replace(": :", ":"), err=True)
+        sys.exit(EXIT_INPUT)
     except click.Abort:
         click.echo("dpt: aborted", err=True)
         sys.exit(130)

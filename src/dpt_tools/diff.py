@@ -52,6 +52,7 @@ from .load import _normalise as normalise_field
 from .names import fold_names
 from .nik import mask_id
 from .output import write_json, write_table
+from .runtime import use_fast_allocator  # noqa: F401  (re-exported)
 
 # ----------------------------------------------------------------------------------------------- contract
 #: ``--by`` → the fields that name a region (a TPS number is only unique inside its kelurahan).
@@ -756,26 +757,6 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
 
 
 # ----------------------------------------------------------------------------------------------- public API
-def use_fast_allocator() -> str:
-    """Make pyarrow allocate with jemalloc (else the system allocator) unless ARROW_DEFAULT_MEMORY_POOL says
-    otherwise; returns the backend in use.
-
-    Why: pyarrow's default mimalloc hands freed pages back to the system at once, and a diff allocates and frees
-    hundreds of MB of columns; at 1,000,000 rows that costs about 1 s of page faults (system time), a quarter of the
-    run. The setting is process-wide, so the library never calls this itself: the ``dpt diff`` command does.
-    """
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return pa.default_memory_pool().backend_name
-    for make in (pa.jemalloc_memory_pool, pa.system_memory_pool):
-        try:
-            pool = make()
-        except (NotImplementedError, pa.ArrowNotImplementedError):
-            continue
-        pa.set_memory_pool(pool)
-        return pool.backend_name
-    return pa.default_memory_pool().backend_name  # pragma: no cover - the system pool always exists
-
-
 def diff_rolls(old: Roll, new: Roll, settings: Settings, by: str = "kelurahan") -> DiffResult:
     """Compare two loaded rolls (see the module docs for the matching rules)."""
     return _diff(_side_from_roll(old, "old"), _side_from_roll(new, "new"), settings, by)

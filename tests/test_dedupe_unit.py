@@ -1,0 +1,255 @@
+"""Unit tests of dpt dedupe's parts: the NIK-typo test, frequency weighting, blocking, no-chaining groups, keep,
+NIK conflicts and twins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dpt_tools.config import Settings
+from dpt_tools.dedupe import compare as C
+from dpt_tools.dedupe import find_duplicates
+from dpt_tools.dedupe.blocking import BlockingRule, candidate_pairs, run_rule
+from dpt_tools.dedupe.group import build_groups, choose_keep, components
+from dpt_tools.dedupe.records import build_records, read_frequencies
+from dpt_tools.dedupe.score import Model, estimate_name_u, score_pairs
+from dpt_tools.fields import FIELDS
+from dpt_tools.load import load_roll
+from dpt_tools.synth import synth_roll, write_roll
+
+SETTINGS = Settings()
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def person(nik: str, nama: str, born: str, *, sex: str = "L", nkk: str = "1971010101100001", kel: str = "BACANG",
+           tps: str = "001", alamat: str = "JL. MELATI NO. 3", place: str = "PANGKALPINANG", status: str = "S") -> dict:
+    return {"nkk": nkk, "nik": nik, "nama": nama, "tempat_lahir": place, "tanggal_lahir": born, "status_kawin": status,
+            "jenis_kelamin": sex, "alamat": alamat, "rt": "001", "rw": "001", "disabilitas": "0", "keterangan": "",
+            "tps": tps, "kelurahan": kel, "kecamatan": "BUKIT INTAN", "kabupaten_kota": "KOTA PANGKAL PINANG",
+            "provinsi": "KEPULAUAN BANGKA BELITUNG"}
+
+
+@pytest.fixture(scope="module")
+def background() -> pd.DataFrame:
+    """3,000 clean synthetic voters: the crowd that gives names and dates their frequencies."""
+    df, _ = synth_roll(3000, seed=11, problems=False, duplicates=False)
+    return df
+
+
+def roll_of(tmp_path: Path, rows: list[dict], background: pd.DataFrame | None = None, name: str = "roll.csv"):
+    frame = pd.DataFrame(rows, columns=list(FIELDS)).astype(str)
+    if background is not None:
+        frame = pd.concat([frame, background[list(FIELDS)]], ignore_index=True)
+    path = tmp_path / name
+    write_roll(frame, path, style="clean")
+    return load_roll(path)
+
+
+def pair_of(result, row_a: int, row_b: int) -> pd.Series | None:
+    p = result.pairs
+    hit = p[(p["row_a"] == min(row_a, row_b)) & (p["row_b"] == max(row_a, row_b))]
+    return None if hit.empty else hit.iloc[0]
+
+
+def grouped(result, *rows: int) -> bool:
+    g = result.groups.set_index("row_number")["group_id"]
+    return all(r in g.index for r in rows) and g.loc[list(rows)].nunique() == 1
+
+
+# ------------------------------------------------------------------------------------------------ NIK typo
+def nik_level(x: str, y: str) -> tuple[int, bool]:
+    level, swap = C.compare_nik(np.array([int(x)]), np.array([int(y)]))
+    return int(level[0]), bool(swap[0])
+
+
+def test_nik_exact_substitution_transposition():
+    assert nik_level("1971011703830004", "1971011703830004") == (C.NIK_EXACT, False)
+    # one digit substituted in the serial, in the region, in the birth-date part
+    assert nik_level("1971011703830004", "1971011703830007") == (C.NIK_TYPO_SERIAL, False)
+    assert nik_level("1971011703830004", "1971051703830004") == (C.NIK_TYPO_REGION, False)
+    assert nik_level("1971011703830004", "1971011708830004") == (C.NIK_TYPO_DATE, False)
+    # two adjacent digits swapped
+    assert nik_level("1971011703830045", "1971011703830054") == (C.NIK_TYPO_SERIAL, True)
+    assert nik_level("1971011703830004", "1917011703830004") == (C.NIK_TYPO_REGION, True)
+    # two digits wrong, or swapped but not adjacent: not a typo
+    assert nik_level("1971011703830004", "1971011703830017")[0] == C.NIK_DIFF
+    assert nik_level("1971011703830405", "1971011703830504")[0] == C.NIK_DIFF
+    # a masked or short NIK is missing evidence, never a typo
+    level, _ = C.compare_nik(np.array([-1]), np.array([1971011703830004]))
+    assert level[0] == C.NIK_MISSING
+
+
+def test_digit_diff_vectorised():
+    x = np.array([1234567890123456, 1234567890123456, 1234567890123456])
+    y = np.array([1234567890123456, 1234567890123465, 9234567890123456])
+    count, first, last, swapped = C.digit_diff(x, y, 16)
+    assert count.tolist() == [0, 2, 1]
+    assert swapped.tolist() == [False, True, False]
+    assert first[1] == 14 and last[1] == 15 and first[2] == 0
+
+
+def test_twins_one_serial_apart_are_not_linked(tmp_path, background):
+    """Twins: one family card, one birth date, NIKs one serial apart (a one-digit 'typo') — different names."""
+    kk = "1971011204150077"
+    rows = [person("1971011703050131", "RUDI HARTONO", "17-03-2005", nkk=kk),
+            person("1971011703050132", "BUDI HARTONO", "17-03-2005", nkk=kk)]
+    res = find_duplicates([roll_of(tmp_path, rows, background)], SETTINGS)
+    assert not grouped(res, 1, 2)
+    p = pair_of(res, 1, 2)
+    assert p is None or p["confidence"] == "possible"
+    if p is not None:
+        assert "kembar" in p["reasons"]
+
+
+def test_nik_typo_with_identical_name_is_linked(tmp_path, background):
+    rows = [person("1971011703830031", "SUPRIYADI TAMPUBOLON", "17-03-1983"),
+            person("1971051703830031", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971050101100009",
+                   alamat="GG. DAMAI")]
+    res = find_duplicates([roll_of(tmp_path, rows, background)], SETTINGS)
+    p = pair_of(res, 1, 2)
+    assert p is not None and p["match_type"] == "nik_typo" and p["confidence"] in ("certain", "likely")
+    assert "kode wilayah" in p["reasons"]
+    assert grouped(res, 1, 2)
+
+
+# ------------------------------------------------------------------------------------------------ frequencies
+def test_common_name_and_placeholder_date_weigh_less_than_rare_name_and_ordinary_date(tmp_path, background):
+    crowd = [person(f"19710{k % 7 + 1}0107700{k:03d}", "MUHAMMAD RIZKI" if k < 40 else f"ORANG {k}",
+                    "01-07-1970" if k >= 20 else f"{k % 28 + 1:02d}-03-1990", kel="GABEK", nkk=f"19710101011{k:05d}")
+             for k in range(80)]
+    rows = [
+        person("1971010107700901", "MUHAMMAD RIZKI", "01-07-1970", kel="BACANG"),  # 1: common name, placeholder
+        person("1971040107700902", "MUHAMMAD RIZKI", "01-07-1970", kel="ASAM", nkk="1971040101100002"),  # 2
+        person("1971011703830903", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="BACANG"),  # 3: rare, ordinary day
+        person("1971041703830904", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971040101100003"),  # 4
+        *crowd,
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    a, b = np.array([0, 2]), np.array([1, 3])
+    cmp = C.compare(rec, a, b)
+    assert cmp.name.tolist() == [C.NAME_EXACT, C.NAME_EXACT] and cmp.dob.tolist() == [C.DOB_EXACT, C.DOB_EXACT]
+    model = Model()
+    sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
+    assert sc.w_name[0] < sc.w_name[1] - 3  # 40 MUHAMMAD RIZKI vs one SUPRIYADI TAMPUBOLON
+    assert sc.w_dob[0] < sc.w_dob[1] - 3  # 1 July (a Dukcapil placeholder) shared by 60 voters
+    assert sc.score[0] < 0.5 < 0.9 < sc.score[1]
+    res = find_duplicates([roll], SETTINGS)
+    assert not grouped(res, 1, 2) and grouped(res, 3, 4)
+    reasons = pair_of(res, 3, 4)["reasons"]
+    assert "nama sama (1 dari" in reasons and "tanggal lahir sama (1 dari" in reasons
+    weak = pair_of(res, 1, 2)
+    assert weak is None or "tanggal pengganti" in weak["reasons"]
+
+
+def test_frequency_table_from_a_larger_roll_weakens_a_name(tmp_path, background):
+    rows = [person("1971011703830903", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="BACANG"),
+            person("1971041703830904", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971040101100003")]
+    roll = roll_of(tmp_path, rows, background)
+    plain = find_duplicates([roll], SETTINGS)
+    table = pd.DataFrame({"name": ["SUPRIYADI TAMPUBOLON", "SITI AMINAH"], "frequency": [0.01, 0.02]})
+    weighted = find_duplicates([roll], SETTINGS, frequencies=table)
+    before, after = pair_of(plain, 1, 2), pair_of(weighted, 1, 2)
+    assert grouped(plain, 1, 2) and before is not None
+    assert after is None or after["score"] < before["score"]
+    assert not grouped(weighted, 1, 2)
+    assert weighted.stats["model"]["name_frequencies"].startswith("table (2 names;")
+
+
+def test_read_frequencies_validates():
+    from dpt_tools.errors import InputError
+
+    with pytest.raises(InputError):
+        read_frequencies(pd.DataFrame({"nama": ["X"], "frequency": [0.1]}))
+    with pytest.raises(InputError):
+        read_frequencies(pd.DataFrame({"name": ["X"], "frequency": ["lots"]}))
+    s = read_frequencies(pd.DataFrame({"name": [" siti  aminah "], "frequency": ["0.002"]}))
+    assert s.to_dict() == {"SITI AMINAH": 0.002}
+
+
+# ------------------------------------------------------------------------------------------------ blocking
+def test_blocking_caps_huge_blocks_without_dropping_them(tmp_path, background):
+    rows = [person(f"1971010107700{k:03d}", f"SITI {'AMINAH' if k % 2 else 'AMINA'}", "01-07-1970",
+                   nkk=f"19710101011{k:05d}") for k in range(1, 200)]
+    roll = roll_of(tmp_path, rows)
+    rec = build_records([roll], "2025-08-27")
+    rule = BlockingRule("dob", lambda r: np.where(r.day >= -10**6, r.day.astype(np.int64) + 10**6, -1))
+    a, _, st = run_rule(rec, rule, cap=60, window=10)
+    assert st.largest == 199 and st.split == 1 and st.windowed == 199
+    assert len(a) <= 199 * 10 and len(a) > 0  # windowed, not all 19,701 pairs, not dropped
+    cand = candidate_pairs(rec)
+    assert all(s.largest >= 0 for s in cand.stats)
+    # the serial typo 0001 / 0007 inside the huge region+date block is still found
+    keys = set(zip(cand.a.tolist(), cand.b.tolist(), strict=True))
+    assert (0, 6) in keys
+
+
+# ------------------------------------------------------------------------------------------------ groups
+def test_components():
+    lab = components(6, np.array([0, 1, 4]), np.array([1, 2, 5]))
+    assert lab.tolist() == [0, 0, 0, 3, 4, 4]
+
+
+def test_groups_do_not_chain():
+    """A–B and B–C are links, A–C is not: complete linkage keeps A and C apart."""
+    a, b = np.array([0, 1, 0]), np.array([1, 2, 2])
+    score = np.array([0.99, 0.95, 0.2])
+    link = score >= 0.9
+
+    def never(x, y):
+        raise AssertionError("all pairs were scored")
+
+    label, _ = build_groups(3, a, b, score, link, never)
+    assert label[0] == label[1] and label[2] == -1
+
+
+def test_groups_score_missing_pairs():
+    """Four records linked in a chain; the missing pairs are scored on demand and decide the split."""
+    a, b = np.array([0, 1, 2]), np.array([1, 2, 3])
+    score = np.array([0.99, 0.98, 0.97])
+    seen = []
+
+    def score_fn(x, y):
+        seen.extend(zip(x.tolist(), y.tolist(), strict=True))
+        s = np.where((x <= 1) & (y <= 1), 0.99, np.where((x >= 2) & (y >= 2), 0.99, 0.1))
+        return s, s >= 0.9
+
+    label, stats = build_groups(4, a, b, score, score >= 0.9, score_fn)
+    assert sorted(seen) == [(0, 2), (0, 3), (1, 3)]
+    assert label[0] == label[1] != label[2] == label[3]
+    assert stats["pairs_scored_for_groups"] == 3
+
+
+def test_keep_most_complete_then_latest():
+    label = np.array([7, 7, 7, -1, 9, 9])
+    complete = np.array([15, 16, 16, 17, 12, 12])
+    src = np.array([0, 0, 0, 0, 0, 1])
+    row = np.array([10, 20, 30, 40, 50, 5])
+    keep = choose_keep(label, complete, src, row)
+    assert keep.tolist() == [False, False, True, False, False, True]
+
+
+# ------------------------------------------------------------------------------------------------ conflicts
+def test_nik_conflict_is_reported_not_grouped(tmp_path, background):
+    rows = [person("1971011703830031", "SUPRIYADI TAMPUBOLON", "17-03-1983"),
+            person("1971011703830031", "SITI NURHALIZA", "09-11-1960", sex="P", kel="ASAM",
+                   nkk="1971040101100003")]
+    res = find_duplicates([roll_of(tmp_path, rows, background)], SETTINGS)
+    assert len(res.conflicts) == 1
+    c = res.conflicts.iloc[0]
+    assert (c["row_a"], c["row_b"]) == (1, 2) and c["nik"] == "1971011703830031"
+    assert pair_of(res, 1, 2) is None and not grouped(res, 1, 2)
+
+
+def test_conflict_rows_never_share_a_group(tmp_path, background):
+    """X and Y share a NIK but are two persons; Z is X's second registration and looks like Y's too."""
+    rows = [person("1971011703830031", "SUPRIYADI TAMPUBOLON", "17-03-1983"),
+            person("1971011703830031", "SITI NURHALIZA", "09-11-1960", sex="P", kel="ASAM", nkk="1971040101100003"),
+            person("1971021703830555", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="GABEK", nkk="1971020101100004")]
+    res = find_duplicates([roll_of(tmp_path, rows, background)], SETTINGS)
+    assert not grouped(res, 1, 2)
+    assert grouped(res, 1, 3)
+    assert res.groups.groupby("group_id").size().max() == 2
