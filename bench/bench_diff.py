@@ -31,24 +31,7 @@ COMPARED = tuple(f for f in FIELDS if f != "nik")
 MOVE = ("tps", "kelurahan", "kecamatan")
 COUNTS = ("only_old", "only_new", "changed", "moved", "unchanged")
 
-#: like measure.measure, plus the CPU time (user + system) of the child: stable when other work shares the machine
-_WRAPPER = (
-    "import json, resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
-    "dt = time.perf_counter() - t\n"
-    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(json.dumps({'seconds': dt, 'cpu': u.ru_utime + u.ru_stime, 'peak_mb': u.ru_maxrss / 1024,"
-    " 'returncode': rc}))\n"
-)
-
-
-def measure(cmd: list[str]) -> dict:
-    """{'seconds', 'cpu', 'peak_mb', 'returncode'} of one run of ``cmd`` in a fresh child process."""
-    import subprocess
-
-    out = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+from measure import measure  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------------- peers

@@ -18,13 +18,14 @@ _WRAPPER = (
     "t = time.perf_counter()\n"
     "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
     "dt = time.perf_counter() - t\n"
-    "print(json.dumps({'seconds': dt, 'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(json.dumps({'seconds': dt, 'cpu': u.ru_utime + u.ru_stime, 'peak_mb': u.ru_maxrss / 1024,"
     " 'returncode': rc}))\n"
 )
 
 
 def measure(cmd: list[str]) -> dict:
-    """{'seconds', 'peak_mb', 'returncode'} of one run of ``cmd``."""
+    """{'seconds', 'cpu', 'peak_mb', 'returncode'} of one run of ``cmd`` in a fresh child process."""
     out = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
