@@ -227,3 +227,84 @@ def test_clean_with_dedupe_passes_validate(deduped, tmp_path):
     assert paths["duplicate_groups"].exists()
     groups = pd.read_csv(paths["duplicate_groups"], dtype=str)
     assert not groups["nik"].str.fullmatch(r"[0-9]{16}").any()  # masked
+
+
+def _write(tmp_path, text: str, name: str = "r.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+HEAD = "NIK;NAMA;TGL LAHIR;JK;STATUS;TPS"
+
+
+def test_killed_during_renames_leaves_no_manifest(cleaned, tmp_path, monkeypatch):
+    """manifest.json is the commit marker: removed before the first rename, written last."""
+    result, _ = cleaned
+    clean_mod.write_clean_outputs(result, tmp_path, "csv")
+    calls = {"n": 0}
+    real_replace = os.replace
+
+    def dying_replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # stands in for kill -9 between two renames
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        clean_mod.write_clean_outputs(result, tmp_path, "csv")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not (tmp_path / "manifest.json").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_stale_outputs_and_temp_files_removed(cleaned, tmp_path):
+    result, _ = cleaned
+    clean_mod.write_clean_outputs(result, tmp_path, "csv")
+    (tmp_path / ".clean.parquet.abc.tmp").write_text("left by a killed run")
+    (tmp_path / "duplicate_groups.csv").write_text("from an earlier run with dedupe")
+    clean_mod.write_clean_outputs(result, tmp_path, "parquet")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["clean.parquet", "findings.parquet", "manifest.json", "rejected.parquet"]
+
+
+def test_input_columns_named_like_outputs_are_kept(tmp_path):
+    p = _write(tmp_path, HEAD + ";reasons;findings;row_number\n1971011708850001;BUDI;17-08-1985;L;S;1;a;b;c\n")
+    result = clean_mod.clean_path(p, SETTINGS, dedupe=False, keep_invalid=True)
+    row = result.clean.iloc[0]
+    assert row["reasons_input"] == "a" and row["findings_input"] == "b"
+    assert row["row_number"] == 1
+
+
+def test_masked_and_missing_columns_are_cleaned(tmp_path):
+    p = _write(tmp_path, "NIK;NAMA;TGL LAHIR;JK;STATUS\n197101**********;BUDI;17-08-1985;L;S\n")
+    result = clean_mod.clean_path(p, SETTINGS, dedupe=False)
+    assert len(result.clean) == 1 and result.clean.iloc[0]["nik"] == "197101**********"
+
+
+def test_duplicate_group_without_a_valid_record(tmp_path):
+    line = "1971012808100001;BUDI SANTOSO;28-08-2010;L;B;1\n"  # under 17: invalid
+    result = clean_mod.clean_path(_write(tmp_path, HEAD + "\n" + line + line), SETTINGS)
+    rej = result.rejected.set_index("row_number")
+    assert rej["reasons"].tolist() == ["underage", "underage"]  # each for its own defect, neither as "duplicate"
+    assert rej["duplicate_of"].isna().all()
+    if result.groups is not None and len(result.groups):
+        assert not result.groups["keep"].any()
+
+
+def test_empty_lines_are_accounted_for(tmp_path):
+    line = "1971011708850{:03d};ORANG {};17-08-1985;L;S;1\n"
+    p = _write(tmp_path, HEAD + "\n" + line.format(1, "A") + "\n;;;;;\n" + line.format(2, "B"))
+    result = clean_mod.clean_path(p, SETTINGS, dedupe=False)
+    paths = clean_mod.write_clean_outputs(result, tmp_path / "o", "csv")
+    m = json.loads(paths["manifest"].read_text())
+    assert m["rows"] == {"input": 2, "clean": 2, "rejected": 0, "empty_lines": 2}
+    assert result.clean["row_number"].tolist() == [1, 4]
+
+
+def test_formula_like_headers_are_guarded(tmp_path):
+    p = _write(tmp_path, HEAD + ";=HYPERLINK(1)\n1971011708850001;BUDI;17-08-1985;L;S;1;x\n")
+    paths = clean_mod.write_clean_outputs(clean_mod.clean_path(p, SETTINGS, dedupe=False), tmp_path / "o", "csv")
+    header = paths["clean"].read_text().splitlines()[0]
+    assert "'=HYPERLINK(1)" in header

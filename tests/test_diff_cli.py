@@ -137,3 +137,19 @@ def test_new_version_from_stdin(pair):
     assert res.exit_code == 0, res.stderr
     s = json.loads(res.stdout)
     assert s["added"] == len(truth["added"]) and s["inputs"]["new"]["path"] == "-"
+
+
+def test_diff_refuses_to_overwrite_its_input(tmp_path):
+    from click.testing import CliRunner
+
+    from dpt_tools.cli import cli
+    from dpt_tools.synth import synth_roll, write_roll
+
+    df, _ = synth_roll(400, seed=2, problems=False, duplicates=False)
+    write_roll(df, tmp_path / "added.csv")
+    write_roll(df, tmp_path / "new.csv")
+    before = (tmp_path / "added.csv").read_bytes()
+    res = CliRunner().invoke(cli, ["diff", str(tmp_path / "added.csv"), str(tmp_path / "new.csv"),
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "overwrite the input" in res.output
+    assert (tmp_path / "added.csv").read_bytes() == before

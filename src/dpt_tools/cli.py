@@ -303,7 +303,7 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         else:
             result = diff_paths(old, new, settings, by=by)
         if out_dir:
-            write_diff_outputs(result, settings, out_dir, out_fmt)
+            write_diff_outputs(result, settings, out_dir, out_fmt, inputs=[old, new])
     except IntegrityError as exc:
         click.echo(f"dpt: internal error ({exc}); nothing was written — please report it", err=True)
         sys.exit(EXIT_INTERNAL)

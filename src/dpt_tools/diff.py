@@ -51,7 +51,7 @@ from .load import Roll, _Hasher, _read_bytes, build_roll, map_headers, read_csv_
 from .load import _normalise as normalise_field
 from .names import fold_names
 from .nik import mask_id
-from .output import write_json, write_table
+from .output import atomic_paths, write_frame, write_json
 from .runtime import use_fast_allocator  # noqa: F401  (re-exported)
 
 # ----------------------------------------------------------------------------------------------- contract
@@ -793,12 +793,18 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
     return _diff(sides["old"], sides["new"], settings, by)
 
 
-def write_diff_outputs(result: DiffResult, settings: Settings, out_dir: str | Path, fmt: str) -> dict[str, Path]:
-    """Write the six tables as ``<name>.<fmt>`` and ``summary.json`` atomically into ``out_dir``."""
+def write_diff_outputs(result: DiffResult, settings: Settings, out_dir: str | Path, fmt: str,
+                       inputs: list[str | Path] | None = None) -> dict[str, Path]:
+    """Write the six tables as ``<name>.<fmt>`` and ``summary.json`` into ``out_dir``, all or nothing."""
     if fmt not in ("csv", "parquet"):
         raise InputError(f"--format must be csv or parquet for diff, not {fmt!r}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {name: write_table(frame, out / f"{name}.{fmt}", fmt) for name, frame in result.frames().items()}
-    paths["summary"] = write_json(result.summary, out / "summary.json")
+    frames = result.frames()
+    paths = {name: out / f"{name}.{fmt}" for name in frames} | {"summary": out / "summary.json"}
+    stale = [out / f"{name}.{ext}" for name in frames for ext in ("csv", "parquet")]
+    # all or nothing, summary.json last as the commit marker; never over an input file
+    with atomic_paths(list(paths.values()), inputs=inputs or [], stale=stale) as temps:
+        for frame, tmp in zip(frames.values(), temps, strict=False):
+            write_frame(frame, tmp, fmt)
+        write_json(result.summary, temps[-1], atomic=False)
     return paths

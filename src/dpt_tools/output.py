@@ -62,7 +62,8 @@ def write_csv_table(table: pa.Table, path: Path) -> None:
         cols.append(col)
     table = pa.Table.from_arrays(cols, names=table.column_names)
     header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(table.column_names)  # pyarrow would quote every name
+    names = ["'" + n if n.startswith(FORMULA_START) else n for n in table.column_names]
+    csv.writer(header, lineterminator="\n").writerow(names)  # pyarrow would quote every name
     with pa.OSFile(str(path), "wb") as sink:
         sink.write(header.getvalue().encode("utf-8"))
         if table.num_rows:
@@ -105,11 +106,23 @@ def write_json(data: Any, path: str | Path, *, atomic: bool = True) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None) -> Iterator[list[Path]]:
-    """Several outputs that appear together: yield temporary paths; rename them all (in order, the last one last)
-    only when the block succeeds. On any failure the temporary files are removed and the targets are untouched.
-    A target that is one of ``inputs`` is refused before anything is written."""
+def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
+                 stale: list[Path] | None = None) -> Iterator[list[Path]]:
+    """Several outputs that appear together: yield temporary paths; only when the block succeeds, rename them all
+    into place, the last one last. The last target is the set's commit marker (``summary.json``,
+    ``manifest.json``): the old marker is removed before the first rename, so a run killed during the renames leaves
+    no marker, never a marker describing other files. ``stale`` outputs of an earlier run that this run does not
+    write again (another format, an optional table) are removed before the new marker appears.
+
+    On any failure the temporary files are removed and the targets are untouched; temporary files left by a run
+    killed earlier are removed at the start. A target that is one of ``inputs`` is refused before anything is
+    written."""
     check_targets(targets, inputs or [])
+    for target in targets:  # leftovers of an earlier run killed with -9
+        if target.parent.is_dir():
+            for old in target.parent.glob(f".{target.name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    old.unlink()
     temps: list[Path] = []
     try:
         try:
@@ -121,10 +134,19 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None) ->
         except OSError as exc:
             raise InputError(f"{targets[0].parent}: cannot write outputs there ({exc.strerror or exc})") from exc
         yield temps
+        target = targets[-1]
         try:
-            for tmp, target in zip(temps, targets, strict=True):
+            if len(targets) > 1 and target.exists():
+                target.unlink()
+            for tmp, target in zip(temps[:-1], targets[:-1], strict=True):
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, target)
+            for old in stale or []:
+                if old.exists() and old not in targets:
+                    old.unlink()
+            target = targets[-1]
+            os.chmod(temps[-1], 0o644)
+            os.replace(temps[-1], target)
         except OSError as exc:
             raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
     finally:

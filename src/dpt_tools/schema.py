@@ -29,30 +29,26 @@ def roll_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, ordered=False, name="loaded roll")
 
 
-@lru_cache(maxsize=1)
-def clean_schema() -> pa.DataFrameSchema:
-    digits16 = pa.Check.str_matches(r"^[0-9]{16}$", name="16 digits")
-    columns = {
-        "row_number": pa.Column("int64", checks=pa.Check.gt(0), unique=True, nullable=False),
-        "nkk": pa.Column("str", nullable=True),  # nkk_format is a warning: the voter stays
-        "nik": pa.Column("str", checks=digits16, nullable=False),
-        "nama": pa.Column("str", checks=pa.Check.str_length(min_value=1), nullable=False),
-        "tempat_lahir": pa.Column("str", nullable=True),
-        "tanggal_lahir": pa.Column("str", checks=pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
-                                   nullable=False),
-        "status_kawin": pa.Column("str", checks=pa.Check.isin(["B", "S", "P"]), nullable=False),
-        "jenis_kelamin": pa.Column("str", checks=pa.Check.isin(["L", "P"]), nullable=False),
-        "alamat": pa.Column("str", nullable=True),
-        "rt": pa.Column("str", nullable=True),  # rt_rw_invalid and disability_invalid are warnings
-        "rw": pa.Column("str", nullable=True),
-        "disabilitas": pa.Column("str", nullable=True),
-        "keterangan": pa.Column("str", nullable=True),
-        "tps": pa.Column("str", nullable=False),
-        "kelurahan": pa.Column("str", nullable=True),
-        "kecamatan": pa.Column("str", nullable=True),
-        "kabupaten_kota": pa.Column("str", nullable=True),
-        "provinsi": pa.Column("str", nullable=True),
+#: A NIK published masked (``197104**********``) stays masked: no digit can be restored.
+NIK_CLEAN = r"^[0-9]{16}$|^[0-9]{2,12}[*]+[0-9]*$"
+
+
+@lru_cache(maxsize=8)
+def clean_schema(present: frozenset[str] = frozenset(FIELDS)) -> pa.DataFrameSchema:
+    """What removing every row-level error guarantees, for the fields the roll has (an absent field is empty)."""
+    rules = {
+        "nik": pa.Check.str_matches(NIK_CLEAN, name="16 digits (or masked)"),
+        "nama": pa.Check.str_length(min_value=1),
+        "tanggal_lahir": pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+        "status_kawin": pa.Check.isin(["B", "S", "P"]),
+        "jenis_kelamin": pa.Check.isin(["L", "P"]),
+        "tps": pa.Check.str_matches(r"^(?!000$).+"),
     }
+    # nkk_format, rt_rw_invalid and disability_invalid are warnings: those voters stay, values as they are
+    columns = {"row_number": pa.Column("int64", checks=pa.Check.gt(0), unique=True, nullable=False)}
+    for f in FIELDS:
+        check = rules.get(f) if f in present else None
+        columns[f] = pa.Column("str", checks=check, nullable=check is None)
     return pa.DataFrameSchema(columns, strict=False, ordered=False, name="clean roll")
 
 
@@ -61,8 +57,8 @@ def _check(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> None:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        first = cases.head(3).to_dict("records")
-        raise IntegrityError(f"{schema.name}: {len(cases)} schema failure(s), e.g. {first}") from exc
+        first = cases.head(3)[["column", "check", "failure_case"]].to_dict("records")
+        raise IntegrityError(f"{schema.name}: {len(cases)} value(s) break the schema, e.g. {first}") from exc
 
 
 def check_roll_frame(frame: pd.DataFrame) -> None:
@@ -70,5 +66,5 @@ def check_roll_frame(frame: pd.DataFrame) -> None:
     _check(roll_schema(), frame)
 
 
-def check_clean_frame(frame: pd.DataFrame) -> None:
-    _check(clean_schema(), frame)
+def check_clean_frame(frame: pd.DataFrame, present: list[str] | None = None) -> None:
+    _check(clean_schema(frozenset(present) if present is not None else frozenset(FIELDS)), frame)

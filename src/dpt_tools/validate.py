@@ -196,7 +196,8 @@ def write_outputs(result: Validation, settings: Settings, out_dir: str | Path, f
     """Write ``findings.<fmt>`` and ``summary.json`` together: both or neither (the summary last)."""
     out = Path(out_dir)
     targets = {"findings": out / f"findings.{fmt}", "summary": out / "summary.json"}
-    with atomic_paths(list(targets.values()), inputs=[result.roll.path]) as (tmp_findings, tmp_summary):
+    stale = [out / f"findings.{ext}" for ext in ("csv", "parquet", "json")]
+    with atomic_paths(list(targets.values()), inputs=[result.roll.path], stale=stale) as (tmp_findings, tmp_summary):
         write_frame(result.findings, tmp_findings, fmt)
         write_json(summary(result, settings, seconds), tmp_summary, atomic=False)
     return targets
