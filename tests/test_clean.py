@@ -122,6 +122,7 @@ def test_failure_on_first_run_leaves_nothing(cleaned, tmp_path):
     with pytest.raises(IntegrityError):
         clean_mod.write_clean_outputs(result, tmp_path / "new", "csv", _fail_before_rename=True)
     assert list((tmp_path / "new").iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["new"]  # no staging directory left beside it
 
 
 def test_conservation_is_checked_in_code(planted_roll, monkeypatch, tmp_path):

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,25 +115,25 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
     no marker, never a marker describing other files. ``stale`` outputs of an earlier run that this run does not
     write again (another format, an optional table) are removed before the new marker appears.
 
-    On any failure the temporary files are removed and the targets are untouched; temporary files left by a run
-    killed earlier are removed at the start. A target that is one of ``inputs`` is refused before anything is
+    Files are written in a staging directory beside ``out_dir`` and renamed in, so ``out_dir`` never holds a
+    half-written file. On any failure the staged files are removed and the targets are untouched; leftovers of a
+    run killed earlier are removed at the start. A target that is one of ``inputs`` is refused before anything is
     written."""
     check_targets(targets, inputs or [])
-    for target in targets:  # leftovers of an earlier run killed with -9
-        if target.parent.is_dir():
-            for old in target.parent.glob(f".{target.name}.*.tmp"):
-                with contextlib.suppress(OSError):
-                    old.unlink()
+    out_dir = targets[0].parent
+    _remove_leftovers(out_dir, targets)
     temps: list[Path] = []
+    staging: Path | None = None
     try:
         try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = _staging_dir(out_dir)
             for target in targets:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=staging or target.parent)
                 os.close(fd)
                 temps.append(Path(tmp))
         except OSError as exc:
-            raise InputError(f"{targets[0].parent}: cannot write outputs there ({exc.strerror or exc})") from exc
+            raise InputError(f"{out_dir}: cannot write outputs there ({exc.strerror or exc})") from exc
         yield temps
         target = targets[-1]
         try:
@@ -153,6 +154,36 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
         for tmp in temps:
             if tmp.exists():
                 tmp.unlink()
+        if staging is not None:
+            with contextlib.suppress(OSError):
+                staging.rmdir()
+
+
+STAGING = ".{name}.dpt-staging-"
+
+
+def _staging_dir(out_dir: Path) -> Path | None:
+    """A hidden directory beside ``out_dir`` (same file system, so renames stay atomic) where outputs are written
+    before they move in: a run killed while writing leaves nothing half-written inside ``out_dir``. None when the
+    parent is not writable (then temporary files are made inside ``out_dir``, hidden and removed on the next run)."""
+    parent = out_dir.resolve().parent
+    try:
+        return Path(tempfile.mkdtemp(prefix=STAGING.format(name=out_dir.resolve().name), dir=parent))
+    except OSError:
+        return None
+
+
+def _remove_leftovers(out_dir: Path, targets: list[Path]) -> None:
+    """Staging directories and temporary files left by an earlier run killed with -9."""
+    if out_dir.exists():
+        parent = out_dir.resolve().parent
+        for old in parent.glob(STAGING.format(name=out_dir.resolve().name) + "*"):
+            shutil.rmtree(old, ignore_errors=True)
+    for target in targets:
+        if target.parent.is_dir():
+            for old in target.parent.glob(f".{target.name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    old.unlink()
 
 
 def check_targets(targets: list[Path], inputs: list[str | Path]) -> None:
