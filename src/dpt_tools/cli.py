@@ -364,7 +364,7 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
         else:
             result = dedupe_paths(list(rolls), settings, threshold=threshold, frequencies=frequencies)
         if out_dir:
-            write_dedupe_outputs(result, settings, out_dir, fmt)
+            write_dedupe_outputs(result, settings, out_dir, fmt, inputs=list(rolls))
     except DptError as exc:
         raise InputProblem(str(exc)) from exc
     summ = summary(result, settings)

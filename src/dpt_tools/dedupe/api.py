@@ -22,7 +22,7 @@ from ..config import Settings
 from ..errors import InputError
 from ..load import Roll, load_roll
 from ..nik import mask_id
-from ..output import write_json, write_table
+from ..output import atomic_paths, write_frame, write_json
 from . import compare as C
 from .blocking import candidate_pairs
 from .group import build_groups, choose_keep
@@ -297,20 +297,25 @@ def summary(result: DedupeResult, settings: Settings) -> dict[str, Any]:
             **result.stats}
 
 
-def write_dedupe_outputs(result: DedupeResult, settings: Settings, out_dir: str | Path, fmt: str
-                         ) -> dict[str, Path]:
-    """Write duplicate_pairs, duplicate_groups, nik_conflicts (``fmt``: csv or parquet) and summary.json
-    atomically into ``out_dir``. NIKs are masked unless ``settings.mask`` is False."""
+def write_dedupe_outputs(result: DedupeResult, settings: Settings, out_dir: str | Path, fmt: str,
+                         inputs: list[str | Path] | None = None) -> dict[str, Path]:
+    """Write duplicate_pairs, duplicate_groups, nik_conflicts (``fmt``: csv or parquet) and summary.json into
+    ``out_dir`` as one set (summary last; never over an input). NIKs are masked unless ``settings.mask`` is False."""
     if fmt not in ("csv", "parquet", "json"):
         raise InputError(f"unknown output format {fmt!r} (csv, parquet)")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return {
-        "duplicate_pairs": write_table(result.pairs, out / f"duplicate_pairs.{fmt}", fmt),
-        "duplicate_groups": write_table(masked(result.groups, settings), out / f"duplicate_groups.{fmt}", fmt),
-        "nik_conflicts": write_table(masked(result.conflicts, settings), out / f"nik_conflicts.{fmt}", fmt),
-        "summary": write_json(summary(result, settings), out / "summary.json"),
+    frames = {
+        "duplicate_pairs": result.pairs,
+        "duplicate_groups": masked(result.groups, settings),
+        "nik_conflicts": masked(result.conflicts, settings),
     }
+    paths = {name: out / f"{name}.{fmt}" for name in frames} | {"summary": out / "summary.json"}
+    stale = [out / f"{name}.{ext}" for name in frames for ext in ("csv", "parquet", "json")]
+    with atomic_paths(list(paths.values()), inputs=inputs or [], stale=stale) as temps:
+        for frame, tmp in zip(frames.values(), temps, strict=False):
+            write_frame(frame, tmp, fmt)
+        write_json(summary(result, settings), temps[-1], atomic=False)
+    return paths
 
 
 def strongest_groups(result: DedupeResult, k: int = 10) -> list[dict[str, Any]]:
