@@ -165,6 +165,25 @@ def _home_kecamatan(kel: str, kab: str | None, kec: str, ref: dict) -> str | Non
     return homes[0][1] if homes else None
 
 
+class _Lazy(dict):
+    """A dict whose entries are built on first use from positions grouped once (pandas ``groupby().indices``):
+    a roll touches a handful of kabupaten and kecamatan, so building all 83,762 kelurahan entries up front is
+    wasted work."""
+
+    def __init__(self, indices: dict[Any, np.ndarray], build: Any) -> None:
+        super().__init__()
+        self._indices = indices
+        self._build = build
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            idx = self._indices.get(key)
+            if idx is None:
+                return default
+            self[key] = self._build(idx)
+        return super().get(key, default)
+
+
 def _reference() -> dict:
     """Key sets for the region check, built once per process from the Kemendagri tables."""
     cached = getattr(_reference, "_cache", None)
@@ -175,32 +194,37 @@ def _reference() -> dict:
     kab_key = dict(zip(kab["code"], kab["key"], strict=True))
     kec_key = dict(zip(kec["code"], kec["key"], strict=True))
     kec_name = dict(zip(kec["code"], kec["name"], strict=True))
+    kec_kab = kec["parent"].map(kab_key).fillna("")
     kec_by_kab: dict[str, dict[str, str]] = {}
-    for code, key, name, parent in zip(kec["code"], kec["key"], kec["name"], kec["parent"], strict=True):
-        kec_by_kab.setdefault(kab_key.get(parent, ""), {})[key] = name
-        del code
-    kel_by_kec: dict[tuple[str | None, str], dict[str, str]] = {}
-    kel_by_kab: dict[str, dict[str, str]] = {}
-    kel_home: dict[str, list[tuple[str, str]]] = {}
+    for kb, key, name in zip(kec_kab, kec["key"], kec["name"], strict=True):
+        kec_by_kab.setdefault(kb, {})[key] = name
     kabs_of_kec: dict[str, set[str]] = {}
-    for key, parent in zip(kec["key"], kec["parent"], strict=True):
-        kabs_of_kec.setdefault(key, set()).add(kab_key.get(parent, ""))
-    for key, name, parent in zip(kel["key"], kel["name"], kel["parent"], strict=True):
-        kb = kab_key.get(parent.rsplit(".", 1)[0], "")
-        kc = kec_key.get(parent, "")
-        kel_by_kec.setdefault((kb, kc), {})[key] = name
-        kel_by_kec.setdefault((None, kc), {})[key] = name
-        kel_by_kab.setdefault(kb, {})[key] = name
-        kel_home.setdefault(key, []).append((kb, kec_name.get(parent, "")))
+    for key, kb in zip(kec["key"], kec_kab, strict=True):
+        kabs_of_kec.setdefault(key, set()).add(kb)
+    table = pd.DataFrame({
+        "key": kel["key"].to_numpy(), "name": kel["name"].to_numpy(),
+        "kab": kel["parent"].str.rsplit(".", n=1).str[0].map(kab_key).fillna("").to_numpy(),
+        "kec": kel["parent"].map(kec_key).fillna("").to_numpy(),
+        "kec_name": kel["parent"].map(kec_name).fillna("").to_numpy(),
+    })
+    keys, names = table["key"].to_numpy(dtype=object), table["name"].to_numpy(dtype=object)
+
+    def names_at(idx: np.ndarray) -> dict[str, str]:
+        return dict(zip(keys[idx], names[idx], strict=True))
+
+    by_kab_kec = table.groupby(["kab", "kec"], sort=False).indices
+    by_kec = {(None, k): v for k, v in table.groupby("kec", sort=False).indices.items()}
+    kab_col, home_col = table["kab"].to_numpy(dtype=object), table["kec_name"].to_numpy(dtype=object)
     ref = {
         "kab_keys": set(kab["key"]),
         "kab_names": dict(zip(kab["key"], kab["name"], strict=True)),
         "kec_names": dict(zip(kec["key"], kec["name"], strict=True)),
-        "kel_names": dict(zip(kel["key"], kel["name"], strict=True)),
+        "kel_names": dict(zip(keys, names, strict=True)),
         "kec_by_kab": kec_by_kab,
-        "kel_by_kec": kel_by_kec,
-        "kel_by_kab": kel_by_kab,
-        "kel_home": kel_home,
+        "kel_by_kec": _Lazy({**by_kab_kec, **by_kec}, names_at),
+        "kel_by_kab": _Lazy(table.groupby("kab", sort=False).indices, names_at),
+        "kel_home": _Lazy(table.groupby("key", sort=False).indices,
+                          lambda idx: list(zip(kab_col[idx], home_col[idx], strict=True))),
         "kabs_of_kec": kabs_of_kec,
     }
     _reference._cache = ref  # type: ignore[attr-defined]
