@@ -10,6 +10,23 @@ Because the generator plants every problem on purpose, it also returns the *trut
 rule, which rows are one person listed twice, which look-alikes must not be flagged — so validators, dedupe and diff
 can be measured for recall and precision rather than eyeballed.
 
+Name calibration: real full names have a long tail. The commonest full names in Indonesia are shared by a few
+thousand of the 205 million voters (about 1e-5), and in a kabupaten-sized roll most full names occur once or a few
+times. A full name here is therefore a combination of two to four parts — given names from lists, given names built
+from syllables (SU+YAN+TO), an optional middle name (DEDI [EKO] SAPUTRA), a family or father's name, a religious
+prefix with two more parts (MUHAMMAD RIZKI PRATAMA), BIN/BINTI patronymics, Batak clan names, Hakka surname + two
+syllables — and the one- and two-part patterns that make a name common (SUPARMAN, SITI AMINAH, the ``_COMMON_*``
+tables) get small template shares. Measured with ``synth_roll(n, seed, problems=False, duplicates=False)``: at
+100,000 rows about 88 % of the full names are distinct, 80 % of the voters carry a name nobody else on the roll has,
+and the commonest name holds about 1.4e-4 of the rows; at 1,000,000 rows there are 635k distinct names (64 %), the
+commonest (NURHAYATI, SITI AMINAH, DEDI SAPUTRA, MUHAMMAD RIZKI …) hold 1.2–1.4e-4 each, 9 names reach 1e-4 and 85
+exceed 5e-5, and 109 pairs of different people are identical on folded name, birth date, sex, birthplace and marital
+status. (The earlier lists gave 425 MUHAMMAD RIZKI per 100,000 rows, 257k distinct names per million and 9,640
+such pairs.) The commonest names stay about ten times above the national 1e-5 on purpose: a region has its
+favourite names, and namesakes must exist for the matcher to face them — the planted namesake groups
+(``plant_namesakes``) give a common name and one birth date to people in different kelurahan deliberately.
+``tests/test_synth.py::test_name_distribution_is_calibrated`` holds these bounds.
+
 Public API: :func:`synth_roll`, :func:`write_roll`, :func:`synth_next_version`, :func:`reserved_rows`.
 Everything is vectorised with numpy; Python loops only touch the few planted rows.
 """
@@ -119,6 +136,9 @@ def _regions() -> _Regions:
 # --------------------------------------------------------------------------------------------------------------
 # Name material (invented combinations; lists are ordered from common to rare)
 # --------------------------------------------------------------------------------------------------------------
+# Calibration (see the module docstring): a full name is a combination of two to four parts drawn from these lists
+# or built from syllables, so the space of full names is large and most names are rare; the template shares in
+# ``_MIX`` are set so that no full name exceeds about 1e-4 of the rows.
 
 _M_GIVEN = (
     "DEDI", "RUDI", "ANDI", "BUDI", "HENDRA", "AGUS", "EKO", "YUDI", "RIKI", "FERI", "DONI", "ROBI", "HERI", "IWAN",
@@ -127,7 +147,10 @@ _M_GIVEN = (
     "FIKRI", "HARIS", "IMAM", "JUNAIDI", "KHAIRUL", "LUKMAN", "MULYADI", "NOVAL", "RAMLI", "SAIFUL", "TOMI",
     "USMAN", "YANTO", "ZAINAL", "AMIR", "BAHRUN", "CANDRA", "DARMAWAN", "EFENDI", "FAHMI", "GUNTUR", "HASAN",
     "INDRA", "JAMALUDIN", "KURNIA", "MARZUKI", "NASRUL", "RIDWAN", "SAMSUL", "TEGUH", "UDIN", "WAWAN", "YOGA",
-    "ZAKARIA", "AKBAR", "CAHYO", "ERIK", "HAFIZ", "JUMADI", "ROSADI", "SUHAIMI",
+    "ZAKARIA", "AKBAR", "CAHYO", "ERIK", "HAFIZ", "JUMADI", "ROSADI", "SUHAIMI", "ARDI", "BENI", "DANU", "EDI",
+    "FEBRI", "GALIH", "HARDI", "IKHSAN", "JEFRI", "KIKI", "LUTFI", "MIFTAH", "NANANG", "OKI", "PANJI", "RAHMADI",
+    "SANDI", "TRISNO", "UJANG", "VIKI", "YUDHA", "ZULFAN", "ALDI", "BAGUS", "DAFA", "ELVAN", "FADLI", "HABIB",
+    "IRWAN", "JAMAL", "KEMAL", "LANANG", "MAHMUD", "NAJIB", "RAFLI", "SYAMSUL",
 )
 _M_SECOND = (
     "SAPUTRA", "PRATAMA", "SETIAWAN", "KURNIAWAN", "HIDAYAT", "WIBOWO", "SANTOSO", "NUGROHO", "SUSANTO", "HARTONO",
@@ -135,82 +158,120 @@ _M_SECOND = (
     "SUHENDRA", "FAUZAN", "RAHMAN", "ALAMSYAH", "IRAWAN", "SUPRIADI", "EFENDI", "HAKIM", "JUNAIDI", "KUSNADI",
     "MAHENDRA", "NURDIN", "PURNAMA", "RIYADI", "SETIADI", "SUGIARTO", "WAHYUDI", "YULIANTO", "ZULKARNAIN",
     "ANSORI", "BAHTIAR", "DARMAWAN", "FEBRIANSYAH", "HAMDANI", "ISKANDAR", "KOSASIH", "LESMANA", "MUSTOFA",
-    "PAMUNGKAS", "RUSDIANTO", "SYAFRUDIN",
+    "PAMUNGKAS", "RUSDIANTO", "SYAFRUDIN", "ADITAMA", "BUDIMAN", "CAHYADI", "DIRGANTARA", "GUNAWAN", "HARDIANSYAH",
+    "JAYADI", "KUSUMA", "LAKSANA", "MULYANA", "NOVIANTO", "OKTAVIAN", "PRABOWO", "RAHARJO", "SAMUDRA", "TRIYANTO",
+    "UTOMO", "WICAKSONO", "YUDISTIRA", "ANGGARA", "BASKORO", "DARMADI", "FADILLAH", "GUSTIAN", "HERIANTO",
+    "IRFANSYAH", "JULIANSYAH", "KARTIKO", "MAULUDIN", "NUGRAHA", "PUTRANTO", "RIFAI", "SAFARUDIN", "WIJAKSONO",
 )
-_M_MIDDLE = ("EKO", "DWI", "TRI", "ADI", "AGUS", "BUDI", "SURYA", "NUR", "DIAN", "PUTRA", "ARI", "RIZKI", "JAYA")
+_M_MIDDLE = (
+    "EKO", "DWI", "TRI", "ADI", "AGUS", "BUDI", "SURYA", "NUR", "DIAN", "PUTRA", "ARI", "RIZKI", "JAYA", "ANDRE",
+    "BAYU", "CATUR", "DANU", "FAJAR", "GALANG", "HADI", "INDRA", "JAKA", "KRISNA", "PUTRO", "RAKA", "SATRIA", "WAHYU",
+)
 _F_GIVEN = (
     "DEWI", "RINA", "YULI", "LINDA", "NOVI", "FITRI", "RATNA", "WULAN", "INDAH", "MAYA", "PUTRI", "RIA", "DIAN",
     "ELA", "LENI", "MEGA", "NIA", "OKTA", "PUSPA", "RANI", "SANTI", "TIKA", "UMI", "VIVI", "WINDA", "YANTI", "ZAHRA",
     "AYU", "BUNGA", "CITRA", "DINA", "EVI", "FARAH", "HANI", "IKA", "JULIA", "KARTIKA", "LIA", "MIRA", "NANDA",
     "RAHMA", "SELVI", "TUTI", "YENI", "ANISA", "DESI", "ERNA", "HESTI", "IRMA", "LILIS", "MELATI", "NURUL", "RESTU",
+    "AULIA", "BELLA", "CINDY", "DELA", "EKA", "FEBY", "GITA", "HERLINA", "INTAN", "JIHAN", "KIKI", "LARAS", "MUTIA",
+    "NABILA", "OLIVIA", "PRITA", "QORI", "RISKA", "SALSA", "TARI", "VINA", "WIDYA", "YUNITA", "ZULAIKHA", "ANGGI",
+    "DELIMA", "ELSA", "FIKA", "HANA", "ILMA", "LESTARI", "MARIA", "NINA", "RISA", "SARI", "TIARA",
 )
 _F_SECOND = (
     "WAHYUNI", "LESTARI", "SARI", "HANDAYANI", "RAHAYU", "PURNAMASARI", "ANGGRAINI", "SAFITRI", "WULANDARI",
     "KURNIASIH", "SUSANTI", "OKTAVIANI", "MARLINA", "YANTI", "PERMATASARI", "RAMADHANI", "APRILIANI", "FEBRIANTI",
     "NOVITASARI", "PRATIWI", "UTAMI", "PUSPITASARI", "MAHARANI", "ASTUTI", "FITRIANI", "HERLINA", "KARTIKA",
     "MELINDA", "NURHASANAH", "RAHMAWATI", "SETIAWATI", "SULISTYOWATI", "WIDYASTUTI", "YULIANTI", "AGUSTINA",
-    "DAMAYANTI", "HASANAH", "INDRIYANI", "JULIANTI", "MARDIANA",
+    "DAMAYANTI", "HASANAH", "INDRIYANI", "JULIANTI", "MARDIANA", "ARYANI", "CAHYANI", "DEWANTI", "EFRIANI",
+    "FRANSISKA", "GUSTINA", "HARYANTI", "IRIANI", "KUSUMAWATI", "LISTIANI", "MAULIDA", "NINGRUM", "OKTARINA",
+    "PARAMITA", "RIYANTI", "SAPUTRI", "TRIANA", "UTARI", "WIDIASTUTI", "YUSNITA", "ZULFA", "ANDRIANI", "DESTIANA",
+    "ERLINA", "FADILLAH", "HIDAYATI", "ISLAMIYAH", "KHASANAH", "LATIFAH", "MULYASARI", "NURJANAH", "RAHMADANI",
 )
-_F_MIDDLE = ("DWI", "TRI", "SRI", "NUR", "DIAN", "AYU", "PUTRI", "EKA", "RATNA", "INDAH", "WULAN")
+_F_MIDDLE = (
+    "DWI", "TRI", "SRI", "NUR", "DIAN", "AYU", "PUTRI", "EKA", "RATNA", "INDAH", "WULAN", "AMALIA", "CAHYA", "DEVI",
+    "FITRI", "INTAN", "KARTIKA", "LARAS", "MEGA", "NOVA", "PURNAMA", "RIZKI", "SEKAR", "TRISNA", "WIDYA",
+)
 _F_SINGLE = (
     "NURHAYATI", "MARLINA", "ROSMIATI", "HASNAH", "ROHAYA", "SUMIATI", "HAMIDAH", "ZUBAIDAH", "ROSLINA", "MASITAH",
     "NORMA", "SALMAH", "JUNAIDAH", "ROSIDAH", "FATIMAH", "HALIMAH", "ASMAH", "MURNI", "ZAINAB", "SAMSIAH",
-    "KHODIJAH", "MARYANI", "ROSNAH", "SAUDAH",
+    "KHODIJAH", "MARYANI", "ROSNAH", "SAUDAH", "ASIAH", "BAIDAH", "CHOLIDAH", "DAHLIA", "FARIDAH", "HABSAH",
+    "JAMILAH", "KALSUM", "MAIMUNAH", "NAFISAH", "RUKIAH", "SAFIAH", "TIMAH", "UMAIRAH", "WASILAH", "YUHANA",
 )
 _MUSLIM_PREFIX = ("MUHAMMAD", "AHMAD", "MUHAMAD", "MOHAMMAD")
 _MUSLIM_SECOND = (
     "RIZKI", "FAUZI", "IQBAL", "ARIF", "FAJAR", "HIDAYAT", "ILHAM", "RAFI", "YUSUF", "HASAN", "HUSAIN", "RIDWAN",
     "ZAKI", "ALFARIZI", "FIKRI", "HAFIZ", "NAUFAL", "RAMADHAN", "SALEH", "YASIN", "ZAINUDIN", "AMIN", "BAKRI",
     "KHOLIL", "MUNIR", "NASIR", "SAFII", "TAMRIN", "FIRDAUS", "SYUKUR", "AKBAR", "DANI", "FAHRI", "GHOZALI",
+    "ABIDIN", "BAHRUDIN", "DZAKI", "FAQIH", "GIBRAN", "HABIBI", "IHSAN", "JAMIL", "KAMAL", "LUTHFI", "MAHDI",
+    "NAJMI", "QOLBI", "RASYID", "SHOLEH", "TAUFIQ", "UBAIDILLAH", "WILDAN", "YAHYA", "ZIDAN", "ALVIN", "AZKA",
+    "FARHAN", "HAIKAL", "IRSYAD", "KHALID", "MAULANA", "NABIL", "RAIHAN", "SYAFIQ", "ZAHIR",
 )
 _ABDUL_SECOND = (
     "ROHMAN", "AZIZ", "MALIK", "KADIR", "HAKIM", "LATIF", "RAHMAN", "HAMID", "GANI", "MAJID", "WAHAB", "SOMAD",
-    "KARIM", "ROZAK", "HALIM", "JALIL", "MUIS", "GAFUR",
+    "KARIM", "ROZAK", "HALIM", "JALIL", "MUIS", "GAFUR", "BASIT", "FATAH", "HADI", "JABAR", "KHOLIK", "MANAN",
+    "MUTALIB", "QODIR", "RAHIM", "ROUF", "SALAM", "SYUKUR", "WAHID", "ROSYID",
 )
 _SITI_SECOND = (
     "AMINAH", "AISYAH", "FATIMAH", "KHADIJAH", "RAHMAH", "HALIMAH", "MARYAM", "ZUBAIDAH", "NURHALIZA", "SAROH",
     "MUNAWAROH", "ROHMAH", "JUBAEDAH", "HAJAR", "SALAMAH", "UMAYAH", "KHOIRIYAH", "NURJANAH", "FAUZIAH", "ZAHRA",
+    "ALFIAH", "BADRIAH", "CHOIRUNNISA", "DAMAYANTI", "FADILAH", "HAMIDAH", "JUWARIYAH", "KOMARIAH", "LAILATUL",
+    "MAISAROH", "MUTMAINAH", "NAFISAH", "QOMARIAH", "RODIAH", "SHOLIHAH", "SUNDARI", "ULFAH", "WARDAH", "YUSRIANI",
+    "ZULAIKHA",
 )
 _NUR_SECOND = (
     "HAYATI", "AINI", "HASANAH", "LAILA", "AZIZAH", "JANNAH", "FADILAH", "HIDAYAH", "KHASANAH", "ROHMAH",
-    "SYAMSIAH", "WAHYUNI", "INDAH", "ASIAH",
+    "SYAMSIAH", "WAHYUNI", "INDAH", "ASIAH", "AFIFAH", "BAITI", "CHOLIFAH", "FITRIA", "HALIMAH", "ISNAINI",
+    "JAMILAH", "KHOLIFAH", "LATIFAH", "MAULIDA", "RAHMAWATI", "SAADAH", "ULFA", "YANTI",
 )
 _JAVA_M = (
     "SUPARMAN", "SUGIYANTO", "SUPRIYADI", "SUKARDI", "SUTRISNO", "SUMARNO", "WAGIMAN", "SLAMET", "SUYANTO",
     "PONIMAN", "SAIMAN", "TUKIMAN", "SARDI", "PAIMIN", "KASIMAN", "MUJIONO", "SUWARNO", "WARSITO", "SUTARJO",
-    "KARYADI", "SUMADI", "SUJARWO", "PARJO", "TARMIJI",
+    "KARYADI", "SUMADI", "SUJARWO", "PARJO", "TARMIJI", "BEJO", "DARSONO", "GIMAN", "JUMINO", "KATIMIN", "MARDI",
+    "NGADIMAN", "PAIJO", "RAMIJAN", "SAGIMIN", "TUMIRAN", "WAKIDI",
 )
 _JAVA_F = (
     "SUMARNI", "SUPARMI", "PONIYEM", "SUKINEM", "WARSINAH", "TUMINAH", "SUWARTI", "SUMIATI", "PAINEM", "SARINEM",
-    "WAGIYEM", "SUPRIHATIN", "KASMIRAH", "TARMINI", "SUMINAH", "MURTINI",
+    "WAGIYEM", "SUPRIHATIN", "KASMIRAH", "TARMINI", "SUMINAH", "MURTINI", "GINEM", "JUMINAH", "KATINAH", "LASMI",
+    "MUJIYEM", "NGATINI", "PARTINAH", "RUBIYEM", "SAKIYEM", "TUKINAH", "WAKINEM",
 )
 _SRI_SECOND = (
     "WAHYUNI", "SUMARNI", "RAHAYU", "LESTARI", "MULYANI", "HARTATI", "SUNARSIH", "UTAMI", "HANDAYANI",
-    "SUSILOWATI", "PURWANTI", "ASTUTI", "MURNI", "SUPRAPTI",
+    "SUSILOWATI", "PURWANTI", "ASTUTI", "MURNI", "SUPRAPTI", "ENDANG", "HARYATI", "KUSRINI", "LESTARININGSIH",
+    "MARYATI", "NINGSIH", "PUJIASTUTI", "RETNO", "SUGIARTI", "SULASTRI", "SUWARNI", "WIDAYATI", "YULIATI",
 )
-# Javanese-style names built from syllables: SU+YAN+TO = SUYANTO, HAR+YA+NI = HARYANI … (rare, unique-ish)
+# Javanese/Malay-style names built from syllables: SU+YAN+TO = SUYANTO, HAR+YA+NI = HARYANI … (rare, unique-ish)
 _SYL_PRE = (
     "SU", "HAR", "MAR", "JU", "PUR", "WI", "RA", "YU", "BU", "KAR", "SAR", "DAR", "SUR", "WAR", "MUL", "PRI", "TU",
-    "KUS", "NUR", "SUP", "HEN", "YUL", "RUS", "WID", "ROS", "SUM",
+    "KUS", "NUR", "SUP", "HEN", "YUL", "RUS", "WID", "ROS", "SUM", "BAM", "DAS", "GUN", "JAS", "KAS", "LAS", "MAS",
+    "NGA", "PAR", "RO", "SAM", "TAR", "WAS", "YA", "AS", "EN", "IS", "UN",
 )
 _SYL_MID = (
     "YAN", "MAN", "DAR", "JO", "LI", "WAN", "SAN", "MI", "YO", "NO", "TA", "RI", "YA", "NA", "JI", "WA", "SI", "DI",
-    "MO", "RO", "KI", "HA",
+    "MO", "RO", "KI", "HA", "BA", "DA", "GI", "KA", "LA", "MA", "NI", "PA", "RA", "SA", "TI", "WI",
 )
-_SYL_END_M = ("TO", "NO", "DI", "MAN", "WAN", "SO", "JO", "DIN", "YONO", "NTO")
-_SYL_END_F = ("TI", "NI", "SIH", "YATI", "WATI", "NAH", "YANI", "NINGSIH", "WARNI")
+_SYL_END_M = (
+    "TO", "NO", "DI", "MAN", "WAN", "SO", "JO", "DIN", "YONO", "NTO", "DJO", "LAN", "MIN", "NAN", "RAN", "SIN",
+    "TONO", "WARNO", "YANTO", "YADI", "SANTO", "DIONO",
+)
+_SYL_END_F = (
+    "TI", "NI", "SIH", "YATI", "WATI", "NAH", "YANI", "NINGSIH", "WARNI", "MI", "SI", "YEM", "NEM", "RINI", "NTI",
+    "LAH", "MAH", "YANTI", "NINGRUM", "ASTUTI",
+)
 _BATAK_M = (
     "RUDI", "JONNI", "ROY", "HOTMAN", "MARULI", "TIGOR", "BONAR", "PARLINDUNGAN", "BINSAR", "DAPOT", "SAHAT",
-    "MARTUA", "TUMPAL", "POLTAK", "JANTER", "DANIEL", "SAMUEL", "YOHANES", "ANDREAS",
+    "MARTUA", "TUMPAL", "POLTAK", "JANTER", "DANIEL", "SAMUEL", "YOHANES", "ANDREAS", "BERNARD", "DOMU", "FERDINAN",
+    "GOMGOM", "HASUDUNGAN", "JUNJUNGAN", "LAMHOT", "MANGASI", "OLOAN", "PANGIHUTAN", "RENHARD", "SOLOMON",
+    "TONGAM", "TUA", "ZAKARIA", "MARKUS", "PETRUS",
 )
 _BATAK_F = (
     "ROSMAULI", "MASNIARI", "TIURMA", "LINDA", "RATNA", "MAULINA", "HOTNIDA", "ROSLINA", "DUMARIA", "SRIMAULI",
-    "MARTHA", "ESTER", "YOHANA", "LUSIANA", "RUTH", "DEBORA",
+    "MARTHA", "ESTER", "YOHANA", "LUSIANA", "RUTH", "DEBORA", "ANITA", "BERLIAN", "DORMA", "ELFRIDA", "FRIDA",
+    "HOTMAIDA", "IMELDA", "JULIANA", "LAMRIA", "MERRY", "NURMAIDA", "PARSAULIAN", "ROMAULI", "SONDANG", "TETTY",
 )
 _BATAK_CLAN = (
     "SIREGAR", "NASUTION", "LUBIS", "HARAHAP", "SIMANJUNTAK", "SITUMORANG", "PANJAITAN", "HUTAPEA", "SINAGA",
     "SIMATUPANG", "TAMPUBOLON", "MANURUNG", "SIHOMBING", "PASARIBU", "SIAHAAN", "NAPITUPULU", "HUTAGALUNG",
-    "SITOMPUL", "SIMBOLON", "SARAGIH",
+    "SITOMPUL", "SIMBOLON", "SARAGIH", "DAULAY", "GINTING", "HASIBUAN", "MARPAUNG", "NAINGGOLAN", "PURBA",
+    "RANGKUTI", "SIMAMORA", "SITORUS", "TARIGAN",
 )
 _HAKKA_SURNAME = (
     "LIE", "BONG", "CHONG", "TJONG", "LIM", "TAN", "NG", "LAU", "FUNG", "JAP", "KHO", "THJIN", "LAI", "CHIN", "HUI",
@@ -218,25 +279,36 @@ _HAKKA_SURNAME = (
 )
 _HAKKA_M = (
     "AH", "KIM", "SUI", "FUI", "KON", "JUNG", "FAT", "CHONG", "MIN", "SIN", "HIAN", "LIONG", "KIONG", "ON", "TET",
-    "PHIN", "KET", "SEN", "THAI", "FOK", "NGIAP", "HIN", "LOI",
+    "PHIN", "KET", "SEN", "THAI", "FOK", "NGIAP", "HIN", "LOI", "BUN", "CHIN", "FAN", "HON", "JIT", "KAN", "LIN",
+    "MUI", "NYIT", "SIONG", "TJUN", "VUI", "YIT",
 )
 _HAKKA_F = (
     "MOI", "NYUK", "LIN", "FA", "SIAN", "JUN", "MEI", "LAN", "KIAU", "FUNG", "SIU", "NGO", "CHIN", "LIAN", "JIN",
-    "KIM", "AH", "YUN", "NGIT", "FONG",
+    "KIM", "AH", "YUN", "NGIT", "FONG", "CHU", "FUI", "HIONG", "KHIUN", "LIU", "MUI", "NYIN", "PHIN", "SIN", "THIAM",
+    "VUN", "YIN",
 )
 _CHINDO_M = (
     "HENDRA", "SUSANTO", "HARTONO", "WELLY", "JOHAN", "SUWANDI", "BUDIMAN", "HERMAN", "RUDY", "TONY", "ERWIN",
     "WILLIAM", "KEVIN", "STEVEN", "VINCENT", "FELIX", "ANDRE", "ALBERT", "DARWIN", "SUGIANTO", "EDDY", "JIMMY",
+    "AGUSTINUS", "BENNY", "CHANDRA", "DANIEL", "EDWIN", "FRANKY", "GUNAWAN", "HANDOKO", "IVAN", "JULIUS", "KELVIN",
+    "LEONARD", "MICHAEL", "NICHOLAS", "OSCAR", "PATRICK", "RICHARD", "SUNARDI", "TEDDY", "VICTOR", "WILSON",
+    "YOHAN", "ANTHONY", "BRYAN", "CALVIN", "DENNY", "ERIC", "FERRY",
 )
 _CHINDO_F = (
     "LINDA", "MELIANA", "SUSI", "YENNY", "LILIANA", "VERONIKA", "MEILANI", "SHERLY", "CYNTHIA", "FELICIA",
     "JESSICA", "LIANA", "SUSANTI", "WINDY", "YULIANA", "ELISABETH", "NOVITA", "MONICA", "STEFANI", "IVANA",
+    "AGNES", "BERNADETH", "CHRISTINA", "DEVINA", "EVELYN", "FANNY", "GRACE", "HELEN", "IRENE", "JULIA", "KAREN",
+    "LUCIANA", "MARIA", "NATALIA", "OLIVIA", "PRISKILA", "RENATA", "SANDRA", "TERESA", "VIVIAN", "WENDY", "YESSICA",
+    "ANGELINA", "CLARA", "DIANA", "ELLY",
 )
 _CHINDO_SURNAME = (
     "WIJAYA", "HALIM", "GUNAWAN", "TANOTO", "SANTOSO", "KUSUMA", "SETIAWAN", "SALIM", "HARTANTO", "LIMANTO",
-    "SUTANTO", "WIRAWAN", "TANUWIJAYA", "PRANOTO", "LIMAN", "SUGIONO", "JAYADI", "KURNIADI",
+    "SUTANTO", "WIRAWAN", "TANUWIJAYA", "PRANOTO", "LIMAN", "SUGIONO", "JAYADI", "KURNIADI", "ANGKASA", "BUDIARTO",
+    "CHANDRA", "DARMAWAN", "EFFENDY", "HARTONO", "KOSASIH", "LIMANTARA", "SALIMAN", "SUSANTO", "TJAHJADI",
+    "WIBISONO", "WONGSO",
 )
-#: Very common full names with their relative weight: the names that make name-only matching dangerous.
+#: Common full names with their relative weight: the names that make name-only matching dangerous. They come up
+#: through the "common" templates and through ordinary combinations (SITI + AMINAH …), each well below 1e-4 of rows.
 _COMMON_M = (
     ("MUHAMMAD RIZKI", 5), ("AHMAD FAUZI", 4), ("ABDUL ROHMAN", 3), ("DEDI SAPUTRA", 3), ("SUPARMAN", 3),
     ("MUHAMMAD IQBAL", 3), ("BUDI SANTOSO", 3), ("AGUS SETIAWAN", 3), ("MUHAMMAD FAJAR", 2), ("RUDI HARTONO", 2),
@@ -301,12 +373,23 @@ def _sp(*parts: np.ndarray) -> np.ndarray:
 
 
 def _syllable_name(rng: np.random.Generator, n: int, female: bool) -> np.ndarray:
+    """SU+YAN+TO, HAR+YA+NI, MAR+DI+YO+NO …: tens of thousands of possible names, none of them frequent."""
     u = rng.random(n)
     pre = _pick(rng, _SYL_PRE, n, 0.3)
-    mid = np.where(u < 0.7, _pick(rng, _SYL_MID, n, 0.3), "")
-    mid2 = np.where(u < 0.15, _pick(rng, _SYL_MID, n, 0.3), "")
+    mid = np.where(u < 0.8, _pick(rng, _SYL_MID, n, 0.3), "")
+    mid2 = np.where(u < 0.25, _pick(rng, _SYL_MID, n, 0.3), "")
     end = _pick(rng, _SYL_END_F if female else _SYL_END_M, n, 0.3)
     return pre + mid + mid2 + end
+
+
+def _given(rng: np.random.Generator, pool: Sequence[str], n: int, female: bool, p_syl: float = 0.35) -> np.ndarray:
+    """A given name from the list, or (with probability p_syl) one built from syllables."""
+    return np.where(rng.random(n) < p_syl, _syllable_name(rng, n, female), _pick(rng, pool, n, 0.4))
+
+
+def _maybe(rng: np.random.Generator, part: np.ndarray, p: float) -> np.ndarray:
+    """An optional name part: ``part + " "`` with probability p, else empty (prefix it to the next part)."""
+    return np.where(rng.random(len(part)) < p, part + " ", "")
 
 
 def _common(rng: np.random.Generator, table: Sequence[tuple[str, int]], n: int) -> np.ndarray:
@@ -314,32 +397,54 @@ def _common(rng: np.random.Generator, table: Sequence[tuple[str, int]], n: int) 
     return _arr([x[0] for x in table])[rng.choice(len(table), size=n, p=w / w.sum())]
 
 
+def _muslim_prefix(rng: np.random.Generator, n: int) -> np.ndarray:
+    return _pick(rng, _MUSLIM_PREFIX, n, 1.5)
+
+
 def _muslim_m(rng: np.random.Generator, n: int) -> np.ndarray:
+    """MUHAMMAD IQBAL, ABDUL AZIZ: the two-part religious names (the commonest ones in real rolls)."""
     abdul = rng.random(n) < 0.22
-    pre = np.where(abdul, "ABDUL", _pick(rng, _MUSLIM_PREFIX, n, 1.5))
-    second = np.where(abdul, _pick(rng, _ABDUL_SECOND, n), _pick(rng, _MUSLIM_SECOND, n, 0.5))
+    pre = np.where(abdul, "ABDUL", _muslim_prefix(rng, n))
+    second = np.where(abdul, _pick(rng, _ABDUL_SECOND, n, 0.4), _pick(rng, _MUSLIM_SECOND, n, 0.4))
     return _sp(pre, second)
+
+
+def _muslim_m3(rng: np.random.Generator, n: int) -> np.ndarray:
+    """MUHAMMAD RIZKI PRATAMA, AHMAD FAUZI SUYANTO, ABDUL AZIZ SAPUTRA: prefix + name + family/father's name."""
+    abdul = rng.random(n) < 0.15
+    pre = np.where(abdul, "ABDUL", _muslim_prefix(rng, n))
+    mid = np.where(abdul, _pick(rng, _ABDUL_SECOND, n, 0.4),
+                   np.where(rng.random(n) < 0.6, _pick(rng, _MUSLIM_SECOND, n, 0.4), _pick(rng, _M_GIVEN, n, 0.4)))
+    last = np.where(rng.random(n) < 0.65, _pick(rng, _M_SECOND, n, 0.5), _syllable_name(rng, n, False))
+    return _sp(pre, mid, last)
 
 
 def _bin(rng: np.random.Generator, n: int, female: bool) -> np.ndarray:
     """Malay patronymic: own given name + BIN/BINTI + the father's given name."""
-    own = _pick(rng, _F_GIVEN if female else _M_GIVEN, n)
-    father = np.where(rng.random(n) < 0.5, _pick(rng, _M_GIVEN, n), _syllable_name(rng, n, False))
+    own = _given(rng, _F_GIVEN if female else _M_GIVEN, n, female, 0.2)
+    father = np.where(rng.random(n) < 0.5, _pick(rng, _M_GIVEN, n, 0.4), _syllable_name(rng, n, False))
     return _sp(own, _arr(["BINTI" if female else "BIN"] * n), father)
 
 
 def _given2(rng: np.random.Generator, pool: Sequence[str], n: int, p_two: float) -> np.ndarray:
     """One given name, or two distinct ones (HENDRA SUSANTO …) with probability p_two."""
-    first, second = _pick(rng, pool, n, 0.4), _pick(rng, pool, n, 0.4)
+    first, second = _pick(rng, pool, n, 0.3), _pick(rng, pool, n, 0.3)
     two = (rng.random(n) < p_two) & (first != second)
     out = first.copy()
     out[two] = first[two] + " " + second[two]
     return out
 
 
-def _nur(rng: np.random.Generator, n: int) -> np.ndarray:
-    second = _pick(rng, _NUR_SECOND, n)
-    return np.where(rng.random(n) < 0.4, "NUR" + second, "NUR " + second)
+def _lead(rng: np.random.Generator, lead: str, pool: Sequence[str], n: int, p_join: float = 0.0) -> np.ndarray:
+    """SITI AMINAH, SRI WAHYUNI, NUR AINI / NURAINI (joined with probability p_join)."""
+    second = _pick(rng, pool, n, 0.3)
+    return np.where(rng.random(n) < p_join, lead + second, lead + " " + second)
+
+
+def _lead3(rng: np.random.Generator, lead: str, pool: Sequence[str], n: int, p_join: float = 0.0) -> np.ndarray:
+    """SITI AMINAH LESTARI, SRI HARYATI NINGSIH, NURAINI RAHMAWATI: the same with a third part."""
+    third = np.where(rng.random(n) < 0.6, _pick(rng, _F_SECOND, n, 0.5), _syllable_name(rng, n, True))
+    return _sp(_lead(rng, lead, pool, n, p_join), third)
 
 
 # name template → builder(rng, n, surname_key)
@@ -347,48 +452,55 @@ _Builder = Callable[[np.random.Generator, int, np.ndarray], np.ndarray]
 _BUILDERS: dict[str, _Builder] = {
     "m_common": lambda r, n, k: _common(r, _COMMON_M, n),
     "f_common": lambda r, n, k: _common(r, _COMMON_F, n),
-    "m_given": lambda r, n, k: _pick(r, _M_GIVEN, n),
-    "m_given_second": lambda r, n, k: _sp(_pick(r, _M_GIVEN, n), _pick(r, _M_SECOND, n)),
-    "m_given_mid_second": lambda r, n, k: _sp(_pick(r, _M_GIVEN, n), _pick(r, _M_MIDDLE, n), _pick(r, _M_SECOND, n)),
+    "m_given": lambda r, n, k: _pick(r, _M_GIVEN, n, 0.3),
+    "m_given_second": lambda r, n, k: _sp(_given(r, _M_GIVEN, n, False), _pick(r, _M_SECOND, n, 0.5)),
+    "m_given_mid_second": lambda r, n, k: _sp(_given(r, _M_GIVEN, n, False, 0.2),
+                                              _maybe(r, _pick(r, _M_MIDDLE, n, 0.4), 0.8) + _pick(r, _M_SECOND, n, 0.5),
+                                              ),
     "m_muslim": lambda r, n, k: _muslim_m(r, n),
-    "m_muslim_3": lambda r, n, k: _sp(_pick(r, ("MUHAMMAD", "AHMAD"), n), _pick(r, _M_GIVEN, n),
-                                      _pick(r, _M_SECOND, n)),
-    "m_syl_second": lambda r, n, k: _sp(_syllable_name(r, n, False), _pick(r, _M_SECOND, n)),
-    "m_given_syl": lambda r, n, k: _sp(_pick(r, _M_GIVEN, n), _syllable_name(r, n, False)),
+    "m_muslim_3": lambda r, n, k: _muslim_m3(r, n),
+    "m_syl_second": lambda r, n, k: _sp(_syllable_name(r, n, False), _pick(r, _M_SECOND, n, 0.5)),
+    "m_given_syl": lambda r, n, k: _sp(_given(r, _M_GIVEN, n, False, 0.15), _syllable_name(r, n, False)),
     "m_bin": lambda r, n, k: _bin(r, n, False),
-    "m_java": lambda r, n, k: _pick(r, _JAVA_M, n),
+    "m_java": lambda r, n, k: _pick(r, _JAVA_M, n, 0.3),
     "m_syl": lambda r, n, k: _syllable_name(r, n, False),
-    "f_given_second": lambda r, n, k: _sp(_pick(r, _F_GIVEN, n), _pick(r, _F_SECOND, n)),
-    "f_given_mid_second": lambda r, n, k: _sp(_pick(r, _F_GIVEN, n), _pick(r, _F_MIDDLE, n), _pick(r, _F_SECOND, n)),
-    "f_siti": lambda r, n, k: _sp(_arr(["SITI"] * n), _pick(r, _SITI_SECOND, n, 0.3)),
-    "f_nur": lambda r, n, k: _nur(r, n),
+    "f_given_second": lambda r, n, k: _sp(_given(r, _F_GIVEN, n, True), _pick(r, _F_SECOND, n, 0.5)),
+    "f_given_mid_second": lambda r, n, k: _sp(_given(r, _F_GIVEN, n, True, 0.2),
+                                              _maybe(r, _pick(r, _F_MIDDLE, n, 0.4), 0.8) + _pick(r, _F_SECOND, n, 0.5),
+                                              ),
+    "f_siti": lambda r, n, k: _lead(r, "SITI", _SITI_SECOND, n),
+    "f_siti_3": lambda r, n, k: _lead3(r, "SITI", _SITI_SECOND, n),
+    "f_nur": lambda r, n, k: _lead(r, "NUR", _NUR_SECOND, n, 0.4),
+    "f_nur_3": lambda r, n, k: _lead3(r, "NUR", _NUR_SECOND, n, 0.4),
     "f_single": lambda r, n, k: _pick(r, _F_SINGLE, n, 0.3),
-    "f_given": lambda r, n, k: _pick(r, _F_GIVEN, n),
-    "f_given_syl": lambda r, n, k: _sp(_pick(r, _F_GIVEN, n), _syllable_name(r, n, True)),
+    "f_given": lambda r, n, k: _pick(r, _F_GIVEN, n, 0.3),
+    "f_given_syl": lambda r, n, k: _sp(_given(r, _F_GIVEN, n, True, 0.15), _syllable_name(r, n, True)),
     "f_binti": lambda r, n, k: _bin(r, n, True),
-    "f_java": lambda r, n, k: _pick(r, _JAVA_F, n),
-    "f_sri": lambda r, n, k: _sp(_arr(["SRI"] * n), _pick(r, _SRI_SECOND, n)),
+    "f_java": lambda r, n, k: _pick(r, _JAVA_F, n, 0.3),
+    "f_sri": lambda r, n, k: _lead(r, "SRI", _SRI_SECOND, n),
+    "f_sri_3": lambda r, n, k: _lead3(r, "SRI", _SRI_SECOND, n),
     "f_syl": lambda r, n, k: _syllable_name(r, n, True),
-    "m_batak": lambda r, n, k: _sp(_given2(r, _BATAK_M, n, 0.4), _pick_key(_BATAK_CLAN, k)),
-    "f_batak": lambda r, n, k: _sp(_given2(r, _BATAK_F, n, 0.4), _pick_key(_BATAK_CLAN, k)),
+    "m_batak": lambda r, n, k: _sp(_given2(r, _BATAK_M, n, 0.6), _pick_key(_BATAK_CLAN, k, 0.5)),
+    "f_batak": lambda r, n, k: _sp(_given2(r, _BATAK_F, n, 0.6), _pick_key(_BATAK_CLAN, k, 0.5)),
     "m_hakka": lambda r, n, k: _sp(_pick_key(_HAKKA_SURNAME, k), _pick(r, _HAKKA_M, n, 0.3),
                                    _pick(r, _HAKKA_M, n, 0.3)),
     "f_hakka": lambda r, n, k: _sp(_pick_key(_HAKKA_SURNAME, k), _pick(r, _HAKKA_F, n, 0.3),
                                    _pick(r, _HAKKA_F, n, 0.3)),
-    "m_chindo": lambda r, n, k: _sp(_given2(r, _CHINDO_M, n, 0.4), _pick_key(_CHINDO_SURNAME, k)),
-    "f_chindo": lambda r, n, k: _sp(_given2(r, _CHINDO_F, n, 0.4), _pick_key(_CHINDO_SURNAME, k)),
+    "m_chindo": lambda r, n, k: _sp(_given2(r, _CHINDO_M, n, 0.7), _pick_key(_CHINDO_SURNAME, k, 0.5)),
+    "f_chindo": lambda r, n, k: _sp(_given2(r, _CHINDO_F, n, 0.7), _pick_key(_CHINDO_SURNAME, k, 0.5)),
 }
-# (ethnicity, female) → template mix
+# (ethnicity, female) → template mix (weights, normalised per group)
 _MIX: dict[tuple[int, bool], dict[str, float]] = {
-    (_MALAY, False): {"m_common": 0.05, "m_given_second": 0.18, "m_given_mid_second": 0.20, "m_muslim": 0.14,
-                      "m_muslim_3": 0.12, "m_syl_second": 0.10, "m_given_syl": 0.12, "m_given": 0.03, "m_bin": 0.06},
-    (_MALAY, True): {"f_common": 0.05, "f_given_second": 0.18, "f_given_mid_second": 0.18, "f_siti": 0.08,
-                     "f_nur": 0.06, "f_single": 0.06, "f_syl": 0.08, "f_given_syl": 0.20, "f_given": 0.03,
-                     "f_binti": 0.08},
-    (_JAVA, False): {"m_common": 0.05, "m_java": 0.18, "m_syl": 0.35, "m_given_second": 0.15, "m_muslim": 0.10,
-                     "m_given_syl": 0.12, "m_given_mid_second": 0.05},
-    (_JAVA, True): {"f_common": 0.05, "f_java": 0.18, "f_sri": 0.20, "f_syl": 0.35, "f_given_second": 0.10,
-                    "f_siti": 0.05, "f_given_syl": 0.07},
+    (_MALAY, False): {"m_common": 0.001, "m_given_second": 0.11, "m_given_mid_second": 0.27, "m_muslim": 0.008,
+                      "m_muslim_3": 0.22, "m_syl_second": 0.10, "m_given_syl": 0.16, "m_given": 0.003,
+                      "m_syl": 0.04, "m_bin": 0.06},
+    (_MALAY, True): {"f_common": 0.001, "f_given_second": 0.10, "f_given_mid_second": 0.28, "f_siti": 0.003,
+                     "f_siti_3": 0.08, "f_nur": 0.003, "f_nur_3": 0.04, "f_single": 0.004, "f_syl": 0.08,
+                     "f_given_syl": 0.21, "f_given": 0.003, "f_binti": 0.08},
+    (_JAVA, False): {"m_common": 0.001, "m_java": 0.012, "m_syl": 0.33, "m_given_second": 0.13, "m_muslim": 0.008,
+                     "m_muslim_3": 0.10, "m_given_syl": 0.18, "m_given_mid_second": 0.09, "m_syl_second": 0.13},
+    (_JAVA, True): {"f_common": 0.001, "f_java": 0.012, "f_sri": 0.01, "f_sri_3": 0.16, "f_syl": 0.33,
+                    "f_given_second": 0.11, "f_siti": 0.004, "f_siti_3": 0.05, "f_given_syl": 0.16},
     (_HAKKA, False): {"m_hakka": 1.0},
     (_HAKKA, True): {"f_hakka": 1.0},
     (_CHINDO, False): {"m_chindo": 1.0},
