@@ -184,6 +184,20 @@ class _Lazy(dict):
         return super().get(key, default)
 
 
+class _Homes(dict):
+    """kelurahan key → [(kabupaten key, kecamatan name)], looked up only for the rare misplaced kelurahan."""
+
+    def __init__(self, keys: np.ndarray, kabs: np.ndarray, homes: np.ndarray) -> None:
+        super().__init__()
+        self._keys, self._kabs, self._homes = keys, kabs, homes
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            idx = np.flatnonzero(self._keys == key)
+            self[key] = list(zip(self._kabs[idx], self._homes[idx], strict=True))
+        return super().get(key, default)
+
+
 def _reference() -> dict:
     """Key sets for the region check, built once per process from the Kemendagri tables."""
     cached = getattr(_reference, "_cache", None)
@@ -223,8 +237,7 @@ def _reference() -> dict:
         "kec_by_kab": kec_by_kab,
         "kel_by_kec": _Lazy({**by_kab_kec, **by_kec}, names_at),
         "kel_by_kab": _Lazy(table.groupby("kab", sort=False).indices, names_at),
-        "kel_home": _Lazy(table.groupby("key", sort=False).indices,
-                          lambda idx: list(zip(kab_col[idx], home_col[idx], strict=True))),
+        "kel_home": _Homes(keys, kab_col, home_col),
         "kabs_of_kec": kabs_of_kec,
     }
     _reference._cache = ref  # type: ignore[attr-defined]
