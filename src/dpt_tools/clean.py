@@ -39,7 +39,6 @@ from .validate import Validation, validate_roll
 
 #: Column order of ``clean``: row_number, the canonical fields with ``gelar`` after ``nama``, then unknown columns.
 CLEAN_COLUMNS = ("row_number", *FIELDS[:3], "gelar", *FIELDS[3:])
-REJECTED_LEAD = ("row_number", "reasons", "duplicate_of")
 DUPLICATE = "duplicate"
 NIK_CONFLICT = "nik_conflict"
 

@@ -39,8 +39,6 @@ DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 256 * 1024
 #: Fields normalised as identity numbers / codes / free text.
 ID_FIELDS = ("nik", "nkk")
-TEXT_FIELDS = ("nama", "tempat_lahir", "alamat", "keterangan", "kelurahan", "kecamatan", "kabupaten_kota", "provinsi")
-META_COLUMNS = ("row_number", "source")
 
 
 @dataclass(frozen=True)

@@ -102,10 +102,3 @@ def mask_id(values: ArrayLike) -> pa.Array:
     tail = pc.utf8_slice_codeunits(arr, 12, 1 << 30)
     stars = pc.replace_substring_regex(mid, pattern=".", replacement="*")
     return pc.binary_join_element_wise(head, stars, tail, "")
-
-
-def mask_one(value: str | None) -> str:
-    """Mask a single NIK/NKK for a message."""
-    if value is None:
-        return ""
-    return str(mask_id([value])[0].as_py() or "")

@@ -43,9 +43,6 @@ class Regions:
     kecamatan: pd.DataFrame
     kelurahan: pd.DataFrame
 
-    @property
-    def kecamatan_codes(self) -> frozenset[str]:
-        return frozenset(self.kecamatan["code"])
 
 
 def _read(name: str) -> dict[str, str]:

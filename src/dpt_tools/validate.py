@@ -30,7 +30,6 @@ from .schema import check_roll_frame
 Progress = Callable[[str, int], None]
 FINDING_COLUMNS = ("row_number", "rule", "severity", "field", "value", "message")
 ID_FIELDS = ("nik", "nkk")
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass
