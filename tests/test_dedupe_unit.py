@@ -253,3 +253,49 @@ def test_conflict_rows_never_share_a_group(tmp_path, background):
     assert not grouped(res, 1, 2)
     assert grouped(res, 1, 3)
     assert res.groups.groupby("group_id").size().max() == 2
+
+
+def test_placeholder_date_namesakes_with_a_third_carrier_are_not_grouped(tmp_path, background):
+    """Two NUR HAYATI born on the Dukcapil placeholder 1 July 1966, two NIKs, two kelurahan, the common birthplace —
+    and a third NUR HAYATI born that day elsewhere. The third carrier is evidence that the name is not one in N:
+    the exact-name u is (count - 1) / N (rule of succession), so the pair stays below `likely`."""
+    rows = [
+        person("1971044107660883", "NUR HAYATI", "01-07-1966", sex="P", kel="ASAM", nkk="1971040109060804",
+               alamat="GG. SUNGAI SELAN", tps="001"),  # 1
+        person("1971074107660013", "NUR HAYATI", "01-07-1966", sex="P", kel="SEMABUNG BARU",
+               nkk="1971072201190268", alamat="JL. KAMBOJA NO. 58", tps="002"),  # 2
+        person("1971014107660547", "NUR HAYATI", "01-07-1966", sex="P", kel="AIR MAWAR", nkk="1971010812140675",
+               alamat="KOMP. MERDEKA BLOK 93", tps="003", place="TANJUNG PANDAN"),  # 3: the third carrier
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    assert rec.placeholder[:3].all()
+    cmp = C.compare(rec, np.array([0]), np.array([1]))
+    assert cmp.name.tolist() == [C.NAME_EXACT] and cmp.dob.tolist() == [C.DOB_EXACT]
+    assert cmp.nik.tolist() == [C.NIK_DIFF] and cmp.loc.tolist() == [C.LOC_OTHER]
+    model = Model()
+    sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
+    total = int(rec.names.count.sum())
+    assert sc.name_u[0] == pytest.approx(2 / total)  # one other carrier seen → (1 + 1) / N, not 1 / N
+    # with a higher prior (λ = 0.03) the pair is 0.83; at one in N (before) it would be 0.905, i.e. likely
+    sc = score_pairs(rec, cmp, Model(dup_rate=0.03), estimate_name_u(rec, model))
+    assert sc.score[0] < 0.9 <= 1.0 / (1.0 + 2.0 ** -(sc.log_odds[0] + 1.0))
+    res = find_duplicates([roll], SETTINGS)
+    assert not grouped(res, 1, 2) and not grouped(res, 1, 3) and not grouped(res, 2, 3)
+    pair = pair_of(res, 1, 2)
+    assert pair is None or (pair["score"] < 0.9 and pair["confidence"] == "possible"
+                            and "tanggal pengganti" in pair["reasons"])
+
+
+def test_rare_name_without_other_carrier_keeps_its_weight(tmp_path, background):
+    """The rule of succession changes nothing for a name no other voter carries: u stays one in N."""
+    rows = [
+        person("1971011703830903", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="BACANG"),
+        person("1971041703830904", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971040101100003"),
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    cmp = C.compare(rec, np.array([0]), np.array([1]))
+    model = Model()
+    sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
+    assert sc.name_u[0] == pytest.approx(1 / int(rec.names.count.sum()))

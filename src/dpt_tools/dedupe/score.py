@@ -8,9 +8,11 @@ probability ``1 / (1 + 2^-log_odds)``.
 Agreement on a common value is weak evidence because its ``u`` is the value's frequency:
 
 * name: ``u`` of exact agreement = the share of voters (other than the two compared) carrying this folded name in
-  the roll, or in the ``--frequencies`` table of a larger roll, so MUHAMMAD RIZKI counts for little and a rare name
-  for a lot; near names (high, mid) weigh by the commoner of the two names times ``name_tf_kappa`` (DEDI SAPUTRA vs
-  DEDI EKO SAPUTRA is about as weak as DEDI SAPUTRA); low/different by their rate among random pairs of the roll;
+  the roll, estimated by the rule of succession — k other carriers seen → (k + 1) / N, so a third voter of that name
+  halves the weight of the agreement — or the share in the ``--frequencies`` table of a larger roll, so MUHAMMAD
+  RIZKI counts for little and a rare name for a lot; near names (high, mid) weigh by the commoner of the two names
+  times ``name_tf_kappa`` (DEDI SAPUTRA vs DEDI EKO SAPUTRA is about as weak as DEDI SAPUTRA); low/different by
+  their rate among random pairs of the roll;
 * birth date: ``u`` = the share of voters born that day, at least a model share in which the Dukcapil placeholders
   are 20× (1 July), 11× (31 December), 5× (1 January) and 1.5× (the 15th) an ordinary day;
 * birthplace: ``u`` = the share of voters born there (PANGKALPINANG tells little in Pangkalpinang).
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import compare as C
-from .records import ORDINARY_DAY_SHARE, Records
+from .records import ORDINARY_DAY_SHARE, NameTable, Records
 
 CERTAIN, LIKELY, POSSIBLE = "certain", "likely", "possible"
 DEFAULT_THRESHOLD = 0.9  # likely from here
@@ -131,6 +133,13 @@ def estimate_name_u(r: Records, model: Model, seed: int = 0) -> dict[int, float]
     return u
 
 
+def succession_freq(t: NameTable, codes: np.ndarray, total: int) -> np.ndarray:
+    """u of an exact agreement on each name code: ``(count - 1) / N`` (``count - 2`` other carriers plus one),
+    or the ``--frequencies`` table's share."""
+    x = np.maximum(codes, 0)
+    return np.where(t.from_table[x], t.freq[x], np.maximum(t.count[x] - 1, 1) / total)
+
+
 @dataclass
 class Evidence:
     """What does not change while m is estimated: u per pair of the m-estimated fields, and fixed weights."""
@@ -166,7 +175,14 @@ def evidence(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int
     fb = np.where(r.name[cmp.b] >= 0, t.freq[np.maximum(r.name[cmp.b], 0)], 1.0) if len(t.freq) else np.ones(n)
     fmax = np.maximum(fa, fb)
     name_u = np.ones(n)
-    name_u[cmp.name == C.NAME_EXACT] = fmax[cmp.name == C.NAME_EXACT]
+    # exact: the roll's count by the rule of succession — k = count-2 other carriers seen → (k+1)/N, so a third
+    # voter with the name weakens the pair (records.freq floors k at one: no other carrier and one count alike)
+    ex = cmp.name == C.NAME_EXACT
+    if len(t.count) and ex.any():
+        total = max(int(t.count.sum()), 1)
+        ea = succession_freq(t, r.name[a[ex]], total)
+        eb = succession_freq(t, r.name[cmp.b[ex]], total)
+        name_u[ex] = np.maximum(ea, eb)
     for lv, kappa in model.name_tf_kappa.items():
         sel = cmp.name == lv
         name_u[sel] = np.maximum(kappa * fmax[sel], 1.0 / big_n)
