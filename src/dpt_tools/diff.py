@@ -47,8 +47,16 @@ from .config import Settings
 from .errors import InputError, IntegrityError
 from .fields import FIELDS
 from .i18n import t
-from .load import Roll, _Hasher, _read_bytes, build_roll, map_headers, read_csv_strings, read_parquet_strings
-from .load import _normalise as normalise_field
+from .load import (
+    Hasher,
+    Roll,
+    build_roll,
+    map_headers,
+    normalise_field,
+    read_csv_strings,
+    read_input_bytes,
+    read_parquet_strings,
+)
 from .names import fold_names
 from .nik import mask_id
 from .output import atomic_paths, write_frame, write_json
@@ -261,9 +269,9 @@ class _FileDigest(threading.Thread):
 def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None) -> _Side:
     """Read a file as raw text columns without normalising them (that happens on demand)."""
     stat = os.stat(path) if path != "-" and os.path.isfile(path) else None
-    data, name = _read_bytes(path)
+    data, name = read_input_bytes(path)
     if stat is None:  # standard input: hash what was read
-        hasher = _Hasher(data)
+        hasher = Hasher(data)
         hasher.start()
     kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
     read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)

@@ -83,7 +83,8 @@ class Roll:
 
 
 # ----------------------------------------------------------------------------------------------- reading bytes
-def _read_bytes(path: str) -> tuple[bytes, str]:
+def read_input_bytes(path: str) -> tuple[bytes, str]:
+    """The whole input (``-`` = standard input) and the name to report it by; a clear error if it cannot be read."""
     if path == "-":
         data = sys.stdin.buffer.read()
         return data, "<stdin>"
@@ -98,7 +99,7 @@ def _read_bytes(path: str) -> tuple[bytes, str]:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-class _Hasher(threading.Thread):
+class Hasher(threading.Thread):
     """sha256 of the input computed beside the parse (hashlib releases the GIL on large buffers)."""
 
     def __init__(self, data: bytes) -> None:
@@ -392,7 +393,8 @@ def map_headers(header: list[str], overrides: dict[str, str] | None = None) -> d
     return out
 
 
-def _normalise(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+def normalise_field(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The normaliser of one canonical field (shared by every command, so values compare the same way)."""
     if fld in ID_FIELDS:
         return norm.id_number(arr)
     if fld == "jenis_kelamin":
@@ -436,7 +438,7 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
         if fld == "tanggal_lahir":
             days = norm.dates(by_field[fld])
             return norm.iso_dates(days), days
-        arr = _normalise(fld, by_field[fld])
+        arr = normalise_field(fld, by_field[fld])
         return (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr), None
 
     # pyarrow kernels release the GIL: normalising columns side by side uses both cores
@@ -476,8 +478,8 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
               source: str | None = None) -> Roll:
     """Load one roll. ``fmt`` forces ``csv``/``parquet``; by default the extension decides (``-`` = CSV on stdin)."""
     path = str(path)
-    data, name = _read_bytes(path)
-    hasher = _Hasher(data)
+    data, name = read_input_bytes(path)
+    hasher = Hasher(data)
     hasher.start()
     kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
     read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
