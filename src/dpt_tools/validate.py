@@ -25,6 +25,7 @@ from .nik import mask_id
 from .output import atomic_paths, write_frame, write_json
 from .rules.base import SEVERITIES, Context, Rule, render
 from .rules.catalog import RULES
+from .rules.place_rules import warm_up
 from .schema import check_roll_frame
 
 Progress = Callable[[str, int], None]
@@ -205,6 +206,7 @@ def write_outputs(result: Validation, settings: Settings, out_dir: str | Path, f
 def validate_path(path: str | Path, settings: Settings, progress: Progress | None = None) -> Validation:
     """Load and validate one file (the library face of ``dpt validate``). ``progress(step, units)`` is called as
     work completes: ``STEPS`` units in all (loading counts as one unit per rule)."""
+    warm_up()  # the region reference builds while the file is read
     roll = load_roll(path, column_map=settings.column_map)
     if progress is not None:
         progress("load", len(RULES))

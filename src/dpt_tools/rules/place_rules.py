@@ -6,6 +6,7 @@ a roll partitioned by kelurahan gives the same findings partition by partition.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -198,11 +199,27 @@ class _Homes(dict):
         return super().get(key, default)
 
 
+_REFERENCE_LOCK = threading.Lock()
+
+
+def warm_up() -> threading.Thread:
+    """Start building the Kemendagri reference in the background (e.g. while a file is being parsed)."""
+    thread = threading.Thread(target=_reference, daemon=True)
+    thread.start()
+    return thread
+
+
 def _reference() -> dict:
     """Key sets for the region check, built once per process from the Kemendagri tables."""
-    cached = getattr(_reference, "_cache", None)
-    if cached is not None:
+    with _REFERENCE_LOCK:
+        cached = getattr(_reference, "_cache", None)
+        if cached is None:
+            cached = _build_reference()
+            _reference._cache = cached  # type: ignore[attr-defined]
         return cached
+
+
+def _build_reference() -> dict:
     reg = load_regions()
     kab, kec, kel = reg.kabupaten, reg.kecamatan, reg.kelurahan
     kab_key = dict(zip(kab["code"], kab["key"], strict=True))
@@ -240,7 +257,6 @@ def _reference() -> dict:
         "kel_home": _Homes(keys, kab_col, home_col),
         "kabs_of_kec": kabs_of_kec,
     }
-    _reference._cache = ref  # type: ignore[attr-defined]
     return ref
 
 
