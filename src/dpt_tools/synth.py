@@ -38,9 +38,7 @@ import datetime as dt
 import functools
 import gzip
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -52,6 +50,7 @@ import pandas as pd
 
 from dpt_tools.fields import FIELDS
 from dpt_tools.names import fold_names
+from dpt_tools.output import atomic_path
 
 __all__ = [
     "DEFAULT_ELECTION_DAY", "DUPLICATE_KINDS", "EXCEL_HEADERS", "HOUSEHOLD_RULES", "LOOKALIKES", "ROW_RULES",
@@ -1570,16 +1569,9 @@ def _strings(col: pd.Series) -> np.ndarray:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temp file beside the target and rename: readers never see half a roll."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write through the project's atomic writer: readers never see half a roll."""
+    with atomic_path(path) as tmp:
+        write(tmp)
 
 
 def write_roll(
