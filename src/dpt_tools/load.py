@@ -439,7 +439,7 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
             days = norm.dates(by_field[fld])
             return norm.iso_dates(days), days
         arr = normalise_field(fld, by_field[fld])
-        return (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr), None
+        return norm.flat(arr), None
 
     # pyarrow kernels release the GIL: normalising columns side by side uses both cores
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .normalize import ArrayLike, as_string_array, make_dates
+from .normalize import ArrayLike, as_string_array, flat, make_dates
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,11 @@ def digit_matrix(values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     The 16-digit values are gathered into one contiguous buffer and viewed as a matrix, so decoding a million NIKs
     is a few numpy operations rather than string slicing.
     """
-    arr = as_string_array(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = flat(as_string_array(values))
     ok = is_16_digits(arr)
     out = np.zeros((len(arr), 16), dtype=np.uint8)
     if ok.any():
-        good = arr.take(pa.array(np.flatnonzero(ok), type=pa.int64()))
-        if isinstance(good, pa.ChunkedArray):
-            good = good.combine_chunks()
+        good = flat(arr.take(pa.array(np.flatnonzero(ok), type=pa.int64())))
         offsets = np.frombuffer(good.buffers()[1], dtype=np.int32)[good.offset:good.offset + len(good) + 1]
         data = np.frombuffer(good.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
         out[ok] = data.reshape(-1, 16) - ord("0")
@@ -94,9 +90,7 @@ def mask_id(values: ArrayLike) -> pa.Array:
 
     Used for every NIK/NKK shown to a person (terminal, findings) unless the user asks for ``--no-mask``.
     """
-    arr = as_string_array(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = flat(as_string_array(values))
     head = pc.utf8_slice_codeunits(arr, 0, 6)
     mid = pc.utf8_slice_codeunits(arr, 6, 12)
     tail = pc.utf8_slice_codeunits(arr, 12, 1 << 30)

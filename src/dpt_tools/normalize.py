@@ -66,7 +66,8 @@ def empty_to_null(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
 
 
-def _flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (a chunked array is combined; a single chunk is used as it is)."""
     if isinstance(arr, pa.ChunkedArray):
         return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     return arr
@@ -79,7 +80,7 @@ def per_unique(fn: Any, values: ArrayLike, max_share: float = 0.5) -> Any:
     instead of a million rows is the difference between milliseconds and seconds. Columns with mostly distinct
     values (NIK, names) are processed directly. ``fn`` may return a pyarrow array or a numpy array.
     """
-    arr = _flat(as_string_array(values))
+    arr = flat(as_string_array(values))
     if len(arr) < 1000:
         return fn(arr)
     enc = pc.dictionary_encode(arr)
@@ -92,7 +93,7 @@ def per_unique(fn: Any, values: ArrayLike, max_share: float = 0.5) -> Any:
         if (idx < 0).any():
             res = np.where(idx < 0, np.array("NaT", dtype=out.dtype) if out.dtype.kind == "M" else None, res)
         return res
-    return pc.take(_flat(out), enc.indices)
+    return pc.take(flat(out), enc.indices)
 
 
 def fix_subset(arr: pa.Array, needs: pa.Array | np.ndarray, fn: Any) -> pa.Array:
@@ -102,7 +103,7 @@ def fix_subset(arr: pa.Array, needs: pa.Array | np.ndarray, fn: Any) -> pa.Array
     if not mask.any():
         return arr
     idx = pa.array(np.flatnonzero(mask), type=pa.int64())
-    fixed = _flat(fn(arr.take(idx)))
+    fixed = flat(fn(arr.take(idx)))
     return pc.replace_with_mask(arr, pa.array(mask), fixed.cast(arr.type))
 
 
@@ -138,7 +139,7 @@ def id_number(values: ArrayLike) -> pa.Array:
     would make it look like a shorter number. A pandas float rendering ``3171011506900001.0`` (exact below 2^53)
     loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
     """
-    arr = _text(_flat(as_string_array(values)))
+    arr = _text(flat(as_string_array(values)))
     # the common Excel case first, without a regex: a leading apostrophe before 16 digits
     quoted = pc.fill_null(pc.starts_with(arr, "'"), False)
     arr = pc.if_else(quoted, pc.utf8_slice_codeunits(arr, 1, 1 << 30), arr)

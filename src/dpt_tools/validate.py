@@ -22,6 +22,7 @@ from . import __version__
 from .config import Settings
 from .load import Roll, load_roll
 from .nik import mask_id
+from .normalize import flat
 from .output import atomic_paths, write_frame, write_json
 from .rules.base import SEVERITIES, Context, Rule, render
 from .rules.catalog import RULES
@@ -109,8 +110,7 @@ def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Set
             if settings.mask:  # a NIK typed into another column (a shifted line) is masked there too
                 col = pc.replace_substring_regex(col, pattern=r"\b([0-9]{6})[0-9]{6}([0-9]{4})\b",
                                                  replacement=r"\1******\2")
-        if isinstance(col, pa.ChunkedArray):
-            col = col.combine_chunks()
+        col = flat(col)
         if len(sel) == len(pos):
             out = col
         else:

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from ..config import Settings
 from ..load import Roll
 from ..nik import DecodedNik, decode_nik
+from ..normalize import flat
 
 SEVERITIES = ("error", "warning", "info")
 SCOPES = ("row", "group")
@@ -96,9 +97,7 @@ class Context:
         if arr is None:
             arr = self.roll.columns.get(name)
         if arr is None:
-            arr = pa.array(self.frame[name], from_pandas=True)
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.combine_chunks()
+            arr = flat(pa.array(self.frame[name], from_pandas=True))
             if not pa.types.is_string(arr.type):
                 arr = pc.cast(arr, pa.string())
             self._cols[name] = arr
@@ -162,9 +161,7 @@ def group_ids(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     """
     codes: np.ndarray | None = None
     for col in columns:
-        enc = pc.dictionary_encode(col)
-        if isinstance(enc, pa.ChunkedArray):
-            enc = enc.combine_chunks()
+        enc = flat(pc.dictionary_encode(col))
         idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)).astype(np.int64) + 1
         if codes is None:
             codes = idx
@@ -245,7 +242,7 @@ def render(template: str, params: Mapping[str, Any], n: int) -> pa.Array:
                 pieces.append(pa.scalar(value))
                 continue
             if isinstance(value, pa.ChunkedArray):
-                value = value.combine_chunks()
+                value = flat(value)
             if not isinstance(value, pa.Array):
                 value = pa.array(np.asarray(value, dtype=object), from_pandas=True)
             if not pa.types.is_string(value.type):
