@@ -82,6 +82,24 @@ def _progress_bar(lang: str) -> Iterator[Callable[[str, int], None]]:
         yield advance
 
 
+@contextlib.contextmanager
+def _part_progress(path: str, lang: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar over the file's bytes (rows for Parquet) while a large roll is read in parts."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task("memeriksa per bagian" if lang == "id" else "checking part by part", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
 def common_options(f: Any) -> Any:
     """Options every roll-reading command shares (profile, config, column map, language)."""
     opts = [
@@ -129,9 +147,13 @@ def cli() -> None:
 @click.option("--quiet", is_flag=True, help="Print only the verdict line.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout instead of the table.")
 @click.option("--no-mask", is_flag=True, help="Show NIK/NKK values unmasked in findings files (never on screen).")
+@click.option("--part-rows", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Read the roll in parts of about N rows, with bounded memory and the same findings (for rolls "
+                   "larger than memory). Default: whole file up to ~5 million rows, parts of 750,000 above; "
+                   "0 = always whole.")
 @common_options
 def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | None, quiet: bool, as_json: bool,
-             no_mask: bool, **opts: Any) -> None:
+             no_mask: bool, part_rows: int | None, **opts: Any) -> None:
     """Check a roll against the DPT schema and rules; report every finding with its rule code and row.
 
     ROLL is a CSV or Parquet file ('-' reads CSV from stdin). Exit 0 when nothing reaches --fail-on, 1 when
@@ -141,13 +163,22 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
     Example:
         dpt validate DPT_KEL_BACANG.csv --out hasil/ --fail-on warning --lang en
     """
+    from .chunked import validate_in_parts, wants_parts
     from .output import check_not_input
-    from .report import print_validate
     from .validate import summary, validate_path, write_outputs
 
     settings = _settings({**opts, "fmt": fmt, "fail_on": fail_on, "no_mask": no_mask})
     fmt = settings.format
     start = time.perf_counter()
+    if wants_parts(roll, part_rows):
+        try:
+            if out_dir:
+                check_not_input(out_dir, [roll])
+            with _part_progress(roll, settings.lang) as advance:
+                parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, progress=advance)
+        except DptError as exc:
+            raise InputProblem(str(exc)) from exc
+        sys.exit(_render_validate(parted.summary, parted.failed(settings.fail_on), settings.lang, quiet, as_json))
     try:
         if out_dir:
             check_not_input(out_dir, [roll])
@@ -161,14 +192,20 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
             write_outputs(result, settings, out_dir, fmt, seconds)
     except DptError as exc:
         raise InputProblem(str(exc)) from exc
-    summ = summary(result, settings, seconds)
-    failed = result.failed(settings.fail_on)
+    sys.exit(_render_validate(summary(result, settings, seconds), result.failed(settings.fail_on), settings.lang,
+                              quiet, as_json))
+
+
+def _render_validate(summ: dict[str, Any], failed: bool, lang: str, quiet: bool, as_json: bool) -> int:
+    """The terminal face of validate (table or JSON, verdict); returns the exit code."""
+    from .report import print_validate
+
     if as_json:
         click.echo(json.dumps(summ, ensure_ascii=False, indent=2))
-        print_validate(_console(stderr=True), summ, failed, settings.lang, quiet=True)
+        print_validate(_console(stderr=True), summ, failed, lang, quiet=True)
     else:
-        print_validate(_console(), summ, failed, settings.lang, quiet=quiet)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+        print_validate(_console(), summ, failed, lang, quiet=quiet)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 @cli.command()

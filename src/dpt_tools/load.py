@@ -250,10 +250,15 @@ class RawRead:
 
 
 _NON_SPACE = re.compile(rb"[^\s]")
+STRAY_QUOTE_NOTE = ("a stray quote character made whole lines part of one value; the file was read line by line "
+                    "with quotes taken literally (lines whose quoted values hold the delimiter become malformed)")
 
 
-def read_csv_strings(data: bytes, name: str) -> RawRead:
-    """CSV bytes → all-string records in file order with their true row numbers."""
+def read_csv_strings(data: bytes, name: str, *, delimiter: str | None = None, literal: bool = False) -> RawRead:
+    """CSV bytes → all-string records in file order with their true row numbers.
+
+    ``delimiter`` skips the sniffing and ``literal`` reads quotes as plain characters: a roll read in parts
+    (:mod:`dpt_tools.chunked`) decides both once for the whole file, as a whole-file read would."""
     encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
     if encoding == "utf-8" and b"\x00" in data[:4096]:
         raise InputError(f"{name}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
@@ -262,25 +267,27 @@ def read_csv_strings(data: bytes, name: str) -> RawRead:
     if not _NON_SPACE.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0):
         raise InputError(f"{name}: file is empty")
     text = data[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
-    delimiter = sniff_delimiter(text)
+    delimiter = delimiter or sniff_delimiter(text)
     header = _header(text, delimiter)
     if not any(header):
         raise InputError(f"{name}: no header row")
     ncols = len(header)
-    multiline = b'"' in data  # without a quote no value can hold a line break: the faster parser is exact
+    # without a quote no value can hold a line break: the faster parser is then exact
+    multiline = b'"' in data and not literal
     try:
-        table, bad = _parse(data, name, delimiter, ncols, multiline)
+        table, bad = _parse(data, name, delimiter, ncols, multiline, quoting=not literal)
     except InputError:
         if encoding != "utf-8":
             raise
         # valid UTF-8 at the start, not further on: the whole file is cp1252
         encoding = "cp1252"
         data = _to_utf8(data, encoding, bom)
-        table, bad = _parse(data, name, delimiter, ncols, multiline)
+        table, bad = _parse(data, name, delimiter, ncols, multiline, quoting=not literal)
+    if literal:
+        notes.append(STRAY_QUOTE_NOTE)
     swallowed_bad = any("\n" in b[2] and b[2].count(delimiter) >= ncols - 1 for b in bad) if ncols >= 3 else False
     if multiline and (swallowed_bad or _swallowed_lines(table, delimiter, ncols)):
-        notes.append("a stray quote character made whole lines part of one value; the file was read line by line "
-                     "with quotes taken literally (lines whose quoted values hold the delimiter become malformed)")
+        notes.append(STRAY_QUOTE_NOTE)
         table, bad = _parse(data, name, delimiter, ncols, multiline=False, quoting=False)
     n_ok = table.num_rows
     total = n_ok + len(bad)
@@ -362,6 +369,11 @@ def read_parquet_strings(data: bytes, name: str) -> RawRead:
         raise InputError(f"{name}: Parquet file has no columns")
     if table.num_rows == 0:
         raise InputError(f"{name}: header only, no data rows")
+    return parquet_strings(table)
+
+
+def parquet_strings(table: pa.Table) -> RawRead:
+    """A Parquet table (or one batch of it) as all-string records."""
     header = [str(h) for h in table.column_names]
     cols = [pc.fill_null(_column_as_strings(col), "") for col in table.columns]
     table = pa.table(cols, names=[f"c{i}" for i in range(len(header))])

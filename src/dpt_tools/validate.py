@@ -130,9 +130,11 @@ def applicable(rule: Rule, roll: Roll) -> bool:
 
 
 def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES,
-              progress: Progress | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """All findings of a roll (sorted by row then rule) and the codes skipped for lack of a column."""
-    ctx = Context(roll, settings)
+              progress: Progress | None = None, *, ctx: Context | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """All findings of a roll (sorted by row then rule) and the codes skipped for lack of a column.
+
+    ``ctx`` lets a caller that validates a file in parts pass a context carrying file-wide verdicts."""
+    ctx = ctx if ctx is not None else Context(roll, settings)
     rules = list(rules)
     skipped = [r.code for r in rules if not applicable(r, roll)]
     todo = [r for r in rules if r.code not in skipped]

@@ -83,8 +83,10 @@ class Rule:
 class Context:
     """What the rules read: the roll, the election settings and derived columns computed once, on demand."""
 
-    def __init__(self, roll: Roll, settings: Settings) -> None:
+    def __init__(self, roll: Roll, settings: Settings, nik_column_numeric: bool | None = None) -> None:
         self.roll = roll
+        #: the file-wide verdict "the NIK column went through a number format", when the roll is one part of a file
+        self.nik_column_numeric = nik_column_numeric
         self.settings = settings
         self.frame = roll.frame
         self.n = len(roll.frame)
@@ -130,14 +132,18 @@ class Context:
         _ = self.nik, self.mangled_nik, self.masked_nik, self.age, self.dob_parts
 
     @cached_property
+    def nik_text_marked(self) -> np.ndarray | None:
+        """NIK cells a spreadsheet kept as text (a leading apostrophe); None without a NIK column."""
+        raw = self.roll.raw.column("nik") if "nik" in self.roll.raw.column_names else None
+        return None if raw is None else np.asarray(pc.fill_null(pc.starts_with(
+            pc.utf8_trim_whitespace(raw), "'"), False).to_numpy(zero_copy_only=False))
+
+    @cached_property
     def mangled_nik(self) -> np.ndarray:
         """NIKs that lost digits in a spreadsheet; NIK rules other than ``nik_excel_mangled`` skip them."""
         from .nik_rules import find_mangled
 
-        raw = self.roll.raw.column("nik") if "nik" in self.roll.raw.column_names else None
-        marked = None if raw is None else np.asarray(pc.fill_null(pc.starts_with(
-            pc.utf8_trim_whitespace(raw), "'"), False).to_numpy(zero_copy_only=False))
-        return find_mangled(self.col("nik"), self.nik.valid_format, marked)
+        return find_mangled(self.col("nik"), self.nik.valid_format, self.nik_text_marked, self.nik_column_numeric)
 
     @cached_property
     def nik(self) -> DecodedNik:

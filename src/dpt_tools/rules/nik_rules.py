@@ -21,16 +21,33 @@ def mangled_nik(ctx: Context) -> np.ndarray:
     return ctx.mangled_nik
 
 
-def find_mangled(nik: pa.Array, sixteen: np.ndarray, text_marked: np.ndarray | None = None) -> np.ndarray:
-    """Scientific notation, or 16 digits ending in 0 in a column where that ending is far more common than
-    chance (the column went through a number format). Cells Excel kept as text (a leading apostrophe) are judged
-    apart: a column can be half text, half numbers."""
+def mangled_evidence(nik: pa.Array, sixteen: np.ndarray,
+                     text_marked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(scientific notation, 16 digits ending in 0 in a number cell, numeric 16-digit NIKs, of which end in 0).
+
+    The counts decide :func:`column_went_numeric`; a roll read in parts adds them up over the parts."""
     sci = np.asarray(is_scientific(nik).to_numpy(zero_copy_only=False))
     ends0 = sixteen & np.asarray(pc.fill_null(pc.ends_with(nik, "0"), False).to_numpy(zero_copy_only=False))
     numeric = ~text_marked if text_marked is not None else np.ones(len(sixteen), dtype=bool)
-    n16 = int((sixteen & numeric).sum())
-    column_mangled = n16 >= MANGLED_MIN and (ends0 & numeric).sum() >= MANGLED_SHARE * n16
-    return sci | (ends0 & numeric if column_mangled else np.zeros_like(ends0))
+    candidates = ends0 & numeric
+    return sci, candidates, int((sixteen & numeric).sum()), int(candidates.sum())
+
+
+def column_went_numeric(n16: int, n_ends0: int) -> bool:
+    """A serial ends in 0 about one time in ten: far more often means the column went through a number format."""
+    return n16 >= MANGLED_MIN and n_ends0 >= MANGLED_SHARE * n16
+
+
+def find_mangled(nik: pa.Array, sixteen: np.ndarray, text_marked: np.ndarray | None = None,
+                 column_numeric: bool | None = None) -> np.ndarray:
+    """Scientific notation, or 16 digits ending in 0 in a column where that ending is far more common than
+    chance (the column went through a number format). Cells Excel kept as text (a leading apostrophe) are judged
+    apart: a column can be half text, half numbers. ``column_numeric`` overrides the column's own verdict (a roll
+    read in parts is judged on the whole file)."""
+    sci, candidates, n16, n_ends0 = mangled_evidence(nik, sixteen, text_marked)
+    if column_numeric is None:
+        column_numeric = column_went_numeric(n16, n_ends0)
+    return sci | (candidates if column_numeric else np.zeros_like(candidates))
 
 
 def nik_format(ctx: Context) -> Hits:
