@@ -79,9 +79,8 @@ from .validate import FINDING_COLUMNS, _findings_for, applicable, run_rules
 GROUP_RULES = ("nik_duplicate", "tps_over_capacity", "family_split_tps")
 #: Inputs above this many (estimated) rows are read in parts by default: a whole read would need ~7 GB.
 AUTO_ROWS = 5_000_000
-#: Default part: ~750,000 rows of an Excel export, ~1 GB of memory at the peak.
-PART_BYTES = 128 * 1024 * 1024
-PART_ROWS = 750_000
+#: Default part: 500,000 rows, ~1.1 GB of memory at the peak (measured, bench/RESULTS.md).
+PART_ROWS = 500_000
 READ_BYTES = 16 * 1024 * 1024
 _FINDINGS_SCHEMA = pa.schema([("row_number", pa.int64()), *[(c, pa.string()) for c in FINDING_COLUMNS[1:]]])
 
@@ -169,7 +168,8 @@ class _CsvParts:
         self.path, self.verdicts, self.part_bytes, self.progress = path, verdicts, part_bytes, progress
         self.sha256 = ""
 
-    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+    def __iter__(self) -> Iterator[list[bytes]]:
+        """Yields a one-item list the consumer empties (``pop``), so that no frame here keeps a part alive."""
         size = max(1, self.path.stat().st_size)
         part_bytes = self.part_bytes
         with self.path.open("rb") as fh:
@@ -189,24 +189,31 @@ class _CsvParts:
                     eof = not more
                     buf += more
                     continue
-                part, buf = buf[:cut], buf[cut:]
+                view = memoryview(buf)
+                part = bytes(view[:cut]) if first else b"".join((header, view[:cut]))  # one copy
+                buf = bytes(view[cut:])
+                del view
                 if self.progress is not None:
                     self.progress(fh.tell(), size)
-                yield (part if first else header + part), first
+                slot = [part]
+                del part
+                yield slot
                 first = False
             self.sha256 = stream.sha.hexdigest()
 
 
 def _csv_reads(parts: _CsvParts, verdicts: Verdicts) -> Iterator[RawRead]:
-    """Each part read as the whole-file reader reads it."""
+    """Each part read as the whole-file reader reads it; the part's bytes are freed before its rules run."""
     name = str(parts.path)
-    for data, first in parts:
+    for first, slot in enumerate(parts):
+        data = slot.pop()
         try:
             read = read_csv_strings(data, name, delimiter=verdicts.delimiter, literal=verdicts.literal)
         except InputError as exc:
-            if first or "header only" not in str(exc):
+            if first == 0 or "header only" not in str(exc):
                 raise
             read = _blank_part(data)  # a later part with nothing but empty lines
+        del data
         yield read
 
 
@@ -473,8 +480,9 @@ def _one_part(index: int, read: RawRead, path: Path, settings: Settings, spill: 
     roll = build_roll(read, source=path.name, path=str(path), sha256="", column_map=settings.column_map)
     check_roll_frame(roll.frame)
     if state.template is None:
-        state.template = replace(roll, frame=roll.frame.iloc[:0], raw=roll.raw.slice(0, 0), dob=roll.dob[:0],
-                                 columns={})
+        # copies, not views: a zero-row view would keep the whole first part in memory
+        state.template = replace(roll, frame=roll.frame.iloc[:0].copy(deep=True), raw=roll.raw.schema.empty_table(),
+                                 dob=np.empty(0, dtype="datetime64[D]"), columns={})
         state.header = read.header
         state.skipped = [r.code for r in RULES if not applicable(r, roll)]
         state.group_rules = [c for c in GROUP_RULES if c not in state.skipped]
@@ -496,6 +504,8 @@ def _one_part(index: int, read: RawRead, path: Path, settings: Settings, spill: 
     findings, _ = run_rules(roll, settings, row_rules, ctx=ctx)
     spill.append(f"findings-{index}", _as_table(findings))
     _spill_keys(ctx, roll, spill, state)
+    del ctx, roll, read, findings
+    pa.default_memory_pool().release_unused()  # hand the part's buffers back, or the pool keeps growing
 
 
 def _as_table(findings: pd.DataFrame) -> pa.Table:
@@ -521,15 +531,14 @@ def _spill_keys(ctx: Context, roll: Roll, spill: _Spill, state: _State) -> None:
 
 
 def _key_roll(keys: pa.Table, template: Roll) -> Roll:
-    """A roll holding only the key columns of one partition, in row order, for the group rules."""
+    """A roll holding only the key columns of one partition, in row order, for the group rules (absent fields are
+    all-null arrays; the pandas frame holds just the row numbers and the keys)."""
     keys = keys.take(pc.sort_indices(keys, [("row_number", "ascending")]))
     n = keys.num_rows
-    columns: dict[str, pa.Array] = {}
+    null = pa.nulls(n, pa.string())
+    columns = {f: keys.column(f).combine_chunks() if f in keys.column_names else null for f in FIELDS}
     data: dict[str, Any] = {"row_number": keys.column("row_number").to_numpy()}
-    for f in FIELDS:
-        arr = keys.column(f).combine_chunks() if f in keys.column_names else pa.nulls(n, pa.string())
-        columns[f] = arr
-        data[f] = arr.to_pandas()
+    data.update({f: columns[f].to_pandas() for f in FIELDS if f in keys.column_names})
     raw = {"nik": columns["nik"], "nkk": columns["nkk"]}
     if "raw_tps" in keys.column_names:
         raw["tps"] = keys.column("raw_tps").combine_chunks()

@@ -149,7 +149,7 @@ def cli() -> None:
 @click.option("--no-mask", is_flag=True, help="Show NIK/NKK values unmasked in findings files (never on screen).")
 @click.option("--part-rows", type=click.IntRange(min=0), default=None, metavar="N",
               help="Read the roll in parts of about N rows, with bounded memory and the same findings (for rolls "
-                   "larger than memory). Default: whole file up to ~5 million rows, parts of 750,000 above; "
+                   "larger than memory). Default: whole file up to ~5 million rows, parts of 500,000 above; "
                    "0 = always whole.")
 @common_options
 def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | None, quiet: bool, as_json: bool,
