@@ -5,6 +5,8 @@ Rule messages live with the rules (:mod:`dpt_tools.rules.catalog`); this table h
 
 from __future__ import annotations
 
+import re
+
 TEXTS: dict[str, dict[str, str]] = {
     "validate_title": {
         "id": "Temuan pemeriksaan {input} ({rows} baris)",
@@ -27,6 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Rules skipped because their column is missing: {rules}",
     },
     "outputs_written": {"id": "Hasil ditulis ke {path}", "en": "Outputs written to {path}"},
+    "notes": {"id": "Catatan pembacaan berkas:", "en": "Notes on reading the file:"},
     "clean_title": {"id": "Baris yang disisihkan dari {input}", "en": "Rows set aside from {input}"},
     "col_reason": {"id": "Alasan", "en": "Reason"},
     "reason_duplicate": {"id": "Terdaftar ganda (satu rekaman disimpan)", "en": "Listed twice (one record kept)"},
@@ -95,6 +98,33 @@ TEXTS: dict[str, dict[str, str]] = {
 def t(key: str, lang: str, **params: object) -> str:
     entry = TEXTS[key]
     return entry.get(lang, entry["id"]).format(**params)
+
+
+# ------------------------------------------------------------------------------------------------ loader notes
+#: The loader's notes (``summary.json`` keeps them in English, a stable contract) as the terminal shows them:
+#: a pattern matching the English note, and the Indonesian text built from its groups.
+NOTE_TEXTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^a stray quote character made whole lines part of one value; the file was read line by line "
+                r"with quotes taken literally \(lines whose quoted values hold the delimiter become malformed\)$"),
+     "ada tanda kutip (\") yang tidak ditutup sehingga beberapa baris menyatu menjadi satu nilai; berkas dibaca per "
+     "baris dengan tanda kutip sebagai karakter biasa (baris yang nilai berkutipnya memuat pemisah menjadi baris "
+     "rusak)"),
+    (re.compile(r"^(\d+) empty line\(s\) skipped \(rows (.*)\); row numbers keep counting them$"),
+     "{0} baris kosong dilewati (baris {1}); nomor baris tetap menghitungnya"),
+    (re.compile(r"^columns (.*) repeat a mapped field and are kept as extra columns$"),
+     "kolom {0} mengulang kolom yang sudah dipetakan dan disimpan sebagai kolom tambahan"),
+)
+
+
+def note_text(note: str, lang: str) -> str:
+    """A loader note in the terminal's language (an unknown note is shown as it is)."""
+    if lang == "en":
+        return note
+    for pattern, text in NOTE_TEXTS:
+        match = pattern.match(note)
+        if match:
+            return text.format(*match.groups())
+    return note
 
 
 # ------------------------------------------------------------------------------------------------ dpt dedupe

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from .i18n import t
+from .i18n import note_text, t
 from .rules.catalog import RULES_BY_CODE, title
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -48,6 +48,10 @@ def print_validate(console: Console, summary: dict[str, Any], failed: bool, lang
             console.print(validate_table(summary, lang))
         if summary["rules_skipped"]:
             console.print(t("rules_skipped", lang, rules=", ".join(summary["rules_skipped"])))
+        if summary.get("notes"):
+            console.print(t("notes", lang))
+            for note in summary["notes"]:
+                console.print(f"  • {escape(note_text(note, lang))}", highlight=False)
     style = "bold red" if failed else "bold green"
     console.print(f"[{style}]{verdict_line(summary, failed, lang)}[/]", highlight=False)
 
