@@ -68,11 +68,11 @@ def passes(monkeypatch):
     return calls
 
 
-def _same(path: Path, tmp: Path, fmt: str = "csv", part_rows: int = PART_ROWS) -> dict:
+def _same(path: Path, tmp: Path, fmt: str = "csv", part_rows: int = PART_ROWS, workers: int = 1) -> dict:
     settings = SETTINGS
     whole = validate_path(path, settings)
     write_outputs(whole, settings, tmp / "whole", fmt)
-    parted = validate_in_parts(path, settings, tmp / "parts", fmt, part_rows=part_rows)
+    parted = validate_in_parts(path, settings, tmp / "parts", fmt, part_rows=part_rows, workers=workers)
     a = json.loads((tmp / "whole" / "summary.json").read_text())
     b = json.loads((tmp / "parts" / "summary.json").read_text())
     assert b["parts"] > 1
@@ -104,6 +104,17 @@ def test_parquet_input(frame, tmp_path):
     path = tmp_path / "roll.parquet"
     write_roll(frame, path)
     _same(path, tmp_path)
+
+
+def test_parts_in_two_worker_processes(frame, tmp_path):
+    """Parts checked side by side in worker processes (their row numbers are shifted afterwards)."""
+    path = tmp_path / "roll.csv"
+    write_roll(frame, path, style="excel", seed=4, ragged=3)
+    summ = _same(path, tmp_path / "csv", workers=2)
+    assert summ["by_rule"]["row_malformed"] == 3 and summ["by_rule"]["nik_duplicate"] > 0
+    pq_path = tmp_path / "roll.parquet"
+    write_roll(frame, pq_path)
+    _same(pq_path, tmp_path / "pq", workers=2, part_rows=250)
 
 
 def test_blank_lines_everywhere_keep_row_numbers(frame, tmp_path):
@@ -192,7 +203,8 @@ def test_cli_part_rows_same_output_and_exit_code(frame, tmp_path):
     write_roll(frame, path, style="excel", seed=5, ragged=2)
     runner = CliRunner()
     whole = runner.invoke(cli, ["validate", str(path), "--out", str(tmp_path / "w"), "--quiet"])
-    parts = runner.invoke(cli, ["validate", str(path), "--out", str(tmp_path / "p"), "--quiet", "--part-rows", "200"])
+    parts = runner.invoke(cli, ["validate", str(path), "--out", str(tmp_path / "p"), "--quiet", "--part-rows", "200",
+                                "--jobs", "1"])
     assert whole.exit_code == parts.exit_code == 1
     assert (tmp_path / "w" / "findings.csv").read_bytes() == (tmp_path / "p" / "findings.csv").read_bytes()
     res = subprocess.run([sys.executable, "-m", "dpt_tools.cli", "validate", str(path), "--part-rows", "300",

@@ -33,11 +33,14 @@ import contextlib
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 import tempfile
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -79,7 +82,7 @@ from .validate import FINDING_COLUMNS, _findings_for, applicable, run_rules
 GROUP_RULES = ("nik_duplicate", "tps_over_capacity", "family_split_tps")
 #: Inputs above this many (estimated) rows are read in parts by default: a whole read would need ~7 GB.
 AUTO_ROWS = 5_000_000
-#: Default part: 500,000 rows, ~1.1 GB of memory at the peak (measured, bench/RESULTS.md).
+#: Rows checked at once (split between the worker processes): ~1.1–1.4 GB at the peak (bench/RESULTS.md).
 PART_ROWS = 500_000
 READ_BYTES = 16 * 1024 * 1024
 _FINDINGS_SCHEMA = pa.schema([("row_number", pa.int64()), *[(c, pa.string()) for c in FINDING_COLUMNS[1:]]])
@@ -202,19 +205,16 @@ class _CsvParts:
             self.sha256 = stream.sha.hexdigest()
 
 
-def _csv_reads(parts: _CsvParts, verdicts: Verdicts) -> Iterator[RawRead]:
-    """Each part read as the whole-file reader reads it; the part's bytes are freed before its rules run."""
-    name = str(parts.path)
-    for first, slot in enumerate(parts):
-        data = slot.pop()
-        try:
-            read = read_csv_strings(data, name, delimiter=verdicts.delimiter, literal=verdicts.literal)
-        except InputError as exc:
-            if first == 0 or "header only" not in str(exc):
-                raise
-            read = _blank_part(data)  # a later part with nothing but empty lines
-        del data
-        yield read
+def _read_part(payload: bytes | pa.Table, first: bool, name: str, verdicts: Verdicts) -> RawRead:
+    """One part read as the whole-file reader reads it (row numbers from 1 within the part)."""
+    if isinstance(payload, pa.Table):
+        return parquet_strings(payload)
+    try:
+        return read_csv_strings(payload, name, delimiter=verdicts.delimiter, literal=verdicts.literal)
+    except InputError as exc:
+        if first or "header only" not in str(exc):
+            raise
+        return _blank_part(payload)  # a later part with nothing but empty lines
 
 
 def _blank_part(data: bytes) -> RawRead:
@@ -230,7 +230,7 @@ def _no_malformed() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
 
 
-def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[RawRead]:
+def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[pa.Table]]:
     try:
         file = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError) as exc:
@@ -241,10 +241,10 @@ def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) ->
     done = 0
     for batch in file.iter_batches(batch_size=part_rows):
         table = pa.Table.from_batches([batch])
-        yield parquet_strings(table)  # row numbers from 1: the caller shifts them
         done += table.num_rows
         if progress is not None:
             progress(done, total)
+        yield [table]
 
 
 class _FileHash(threading.Thread):
@@ -298,6 +298,10 @@ class _Spill:
         file.unlink()
         return table
 
+    def indexes(self, name: str) -> list[int]:
+        """The part numbers that wrote ``name.<part>`` (partition files are written part by part)."""
+        return sorted(int(f.name[len(name) + 1:-len(".arrows")]) for f in self.root.glob(f"{name}.*.arrows"))
+
     def close(self) -> None:
         for sink, writer in self.writers.values():
             writer.close()
@@ -317,37 +321,135 @@ def _place_partition(columns: list[pa.Array], parts: int, n: int) -> np.ndarray:
     return buckets[codes]
 
 
-def _append_partitions(spill: _Spill, kind: str, table: pa.Table, bucket: np.ndarray, n_parts: int) -> None:
+def _append_partitions(spill: _Spill, kind: str, table: pa.Table, bucket: np.ndarray, n_parts: int,
+                       index: int) -> None:
+    """Rows of part ``index`` into ``kind-<partition>.<index>`` (one file per part: parts may run in parallel)."""
     if n_parts == 1:
-        spill.append(f"{kind}-0", table)
+        spill.append(f"{kind}-0.{index}", table)
         return
     order = np.argsort(bucket, kind="stable")
     bounds = np.searchsorted(bucket[order], np.arange(n_parts + 1))
     for p in range(n_parts):
         if bounds[p + 1] > bounds[p]:
-            spill.append(f"{kind}-{p}", table.take(pa.array(order[bounds[p]:bounds[p + 1]])))
+            spill.append(f"{kind}-{p}.{index}", table.take(pa.array(order[bounds[p]:bounds[p + 1]])))
 
 
 # ------------------------------------------------------------------------------------------------ the run
+@dataclass(frozen=True)
+class _Job:
+    """What checking one part needs besides its bytes; the same for every part of a pass (sent to workers)."""
+
+    path: str
+    settings: Settings
+    verdicts: Verdicts
+    spill_root: str
+    partitions: int
+    nik_numeric: bool | None = None  # None for the first part: it decides
+    skipped: tuple[str, ...] | None = None  # None for the first part: it decides
+    header: tuple[str, ...] | None = None
+
+
+@dataclass
+class _PartResult:
+    """What a part reports back (row numbers local to the part; the parent knows the offsets)."""
+
+    index: int
+    records: int
+    rows: int = 0
+    blank: list[int] = field(default_factory=list)
+    malformed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    notes: list[str] = field(default_factory=list)
+    n16: int = 0
+    n_ends0: int = 0
+    header: list[str] = field(default_factory=list)
+    contradicts: Verdicts | None = None  # the verdicts the whole-file reader would have used
+    template: Roll | None = None  # first part only: the roll without its rows
+    skipped: list[str] = field(default_factory=list)  # first part only
+    nik_numeric: bool | None = None  # first part only: its NIK-column verdict
+
+
+def _check_part(index: int, payload: bytes | pa.Table, job: _Job) -> _PartResult:
+    """Read one part, run the row rules, spill findings and group keys (runs in a worker process or in-process)."""
+    read = _read_part(payload, index == 0, job.path, job.verdicts)
+    del payload
+    res = _PartResult(index, len(read.row_numbers) + len(read.blank_rows), blank=list(read.blank_rows),
+                      header=list(read.header))
+    if not len(read.row_numbers):
+        return res
+    verdicts = job.verdicts
+    if read.dialect.format == "csv":
+        if not verdicts.literal and STRAY_QUOTE_NOTE in read.notes:
+            res.contradicts = replace(verdicts, literal=True)
+        elif read.dialect.encoding == "cp1252" and verdicts.encoding == "utf-8":
+            res.contradicts = replace(verdicts, encoding="cp1252")
+        if res.contradicts is not None:
+            return res
+    if job.header is not None and tuple(read.header) != job.header:
+        raise InputError(f"{job.path}: the header changes inside the file (part {index + 1})")
+    settings = job.settings
+    roll = build_roll(read, source=Path(job.path).name, path=job.path, sha256="", column_map=settings.column_map)
+    del read
+    check_roll_frame(roll.frame)
+    skipped = list(job.skipped) if job.skipped is not None else [r.code for r in RULES if not applicable(r, roll)]
+    if job.skipped is None:
+        # copies, not views: a zero-row view would keep the whole first part in memory
+        res.template = replace(roll, frame=roll.frame.iloc[:0].copy(deep=True), raw=roll.raw.schema.empty_table(),
+                               dob=np.empty(0, dtype="datetime64[D]"), columns={})
+        res.skipped = skipped
+    res.notes = [n for n in roll.notes if "empty line(s) skipped" not in n]
+    res.rows = len(roll)
+    res.malformed = roll.malformed["row_number"].to_numpy(dtype=np.int64)
+    ctx = Context(roll, settings)
+    if roll.has("nik"):
+        _, _, res.n16, res.n_ends0 = mangled_evidence(ctx.col("nik"), ctx.nik.valid_format, ctx.nik_text_marked)
+        numeric = job.nik_numeric if job.nik_numeric is not None else column_went_numeric(res.n16, res.n_ends0)
+        res.nik_numeric = ctx.nik_column_numeric = numeric
+    spill = _Spill(Path(job.spill_root))
+    try:
+        row_rules = [r for r in RULES if r.code not in GROUP_RULES and r.code not in skipped]
+        findings, _ = run_rules(roll, settings, row_rules, ctx=ctx)
+        spill.append(f"findings.{index}", _as_table(findings))
+        del findings
+        _spill_keys(ctx, roll, spill, [c for c in GROUP_RULES if c not in skipped], job.partitions, index)
+    finally:
+        spill.close()
+    del ctx, roll
+    pa.default_memory_pool().release_unused()  # hand the part's buffers back, or the pool keeps growing
+    return res
+
+
 @dataclass
 class _State:
     """What one pass over the file gathers besides the spilled findings and keys."""
 
-    rows: int = 0
-    records: int = 0
-    n16: int = 0
-    n_ends0: int = 0
-    part_ends: list[int] = field(default_factory=list)  # last record number of each part
-    blank_count: int = 0
-    blank_preview: list[int] = field(default_factory=list)
-    malformed: list[np.ndarray] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    results: dict[int, _PartResult] = field(default_factory=dict)
     template: Roll | None = None  # the first part's roll without its rows: mapping, fields, dialect
-    header: list[str] = field(default_factory=list)
+    header: tuple[str, ...] | None = None
     skipped: list[str] = field(default_factory=list)
-    group_rules: list[str] = field(default_factory=list)
     nik_numeric: bool | None = None  # the NIK-column verdict in use (from the first part until the end)
     partitions: int = 1
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # records before each part
+
+    @property
+    def group_rules(self) -> list[str]:
+        return [c for c in GROUP_RULES if c not in self.skipped]
+
+    def absorb(self, res: _PartResult) -> None:
+        if res.contradicts is not None:
+            raise _Restart(res.contradicts)
+        if res.template is not None:
+            self.template, self.skipped, self.header = res.template, res.skipped, tuple(res.header)
+            if self.nik_numeric is None:
+                self.nik_numeric = res.nik_numeric
+        self.results[res.index] = res
+
+    def close(self) -> None:
+        """Offsets of every part, once all have reported."""
+        records = [self.results[i].records for i in range(len(self.results))]
+        self.offsets = np.concatenate([[0], np.cumsum(records, dtype=np.int64)])
+
+    def ordered(self) -> list[_PartResult]:
+        return [self.results[i] for i in range(len(self.results))]
 
 
 @dataclass
@@ -386,9 +488,13 @@ def wants_parts(path: str, part_rows: int | None) -> bool:
 
 
 def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path | None = None, fmt: str = "csv", *,
-                      part_rows: int | None = None, progress: PartProgress | None = None) -> ChunkedResult:
+                      part_rows: int | None = None, workers: int | None = None,
+                      progress: PartProgress | None = None) -> ChunkedResult:
     """Validate a roll part by part with bounded memory; write ``findings.<fmt>`` and ``summary.json`` into
-    ``out_dir`` (as one set, atomically) when given. Same findings, counts and summary as a whole-file run."""
+    ``out_dir`` (as one set, atomically) when given. Same findings, counts and summary as a whole-file run.
+
+    ``workers`` processes check parts side by side (default: one per core, at most 2, for rolls of more than two
+    parts); each holds one part, so the default part (``PART_ROWS``) is shared out between them."""
     start = time.perf_counter()
     path = Path(path)
     if not path.exists():
@@ -398,11 +504,15 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
     warm_up()
     parquet = path.suffix.lower() in (".parquet", ".pq")
     verdicts = Verdicts() if parquet else _sniff(path)
+    if workers is None:
+        many = estimated_rows(path) > 2 * (part_rows or PART_ROWS)
+        workers = min(2, os.cpu_count() or 1) if many else 1
+    part_rows = part_rows or max(1, PART_ROWS // workers)
     while True:
         with tempfile.TemporaryDirectory(prefix="dpt-parts-") as tmp:
             spill = _Spill(Path(tmp))
             try:
-                state, sha256 = _pass(path, parquet, settings, verdicts, spill, part_rows or PART_ROWS, progress)
+                state, sha256 = _pass(path, parquet, settings, verdicts, spill, part_rows, workers, progress)
                 return _finish(path, settings, state, sha256, spill, out_dir, fmt, start)
             except _Restart as again:
                 verdicts = again.verdicts
@@ -427,107 +537,91 @@ def _bytes_per_row(path: Path) -> int:
 
 
 def _pass(path: Path, parquet: bool, settings: Settings, verdicts: Verdicts, spill: _Spill, part_rows: int,
-          progress: PartProgress | None) -> tuple[_State, str]:
-    """One read of the file: row findings and group keys spilled part by part."""
+          workers: int, progress: PartProgress | None) -> tuple[_State, str]:
+    """One read of the file: row findings and group keys spilled part by part (the first part in this process,
+    the others in ``workers`` processes when there are several)."""
     state = _State(nik_numeric=verdicts.nik_numeric)
     csv_parts: _CsvParts | None = None
     hasher: _FileHash | None = None
     if parquet:
         hasher = _FileHash(path)
-        reads: Iterator[RawRead] = _parquet_parts(path, part_rows, progress)
+        payloads: Iterator[list[Any]] = _parquet_parts(path, part_rows, progress)
         state.partitions = max(1, math.ceil(estimated_rows(path) / part_rows))
     else:
         part_bytes = max(1 << 16, part_rows * _bytes_per_row(path))
         csv_parts = _CsvParts(path, verdicts, part_bytes, progress)
-        reads = _csv_reads(csv_parts, verdicts)
+        payloads = iter(csv_parts)
         state.partitions = max(1, math.ceil(path.stat().st_size / part_bytes))
-    for index, read in enumerate(reads):
-        _check_read(read, verdicts)
-        _one_part(index, read, path, settings, spill, state)
+    job = _Job(str(path), settings, verdicts, str(spill.root), state.partitions, state.nik_numeric)
+    pool: ProcessPoolExecutor | None = None
+    pending: set[Future[_PartResult]] = set()
+    try:
+        for index, slot in enumerate(payloads):
+            if state.template is None or workers <= 1:
+                state.absorb(_check_part(index, slot.pop(), job))
+                if state.template is not None and job.skipped is None:
+                    job = replace(job, nik_numeric=state.nik_numeric, skipped=tuple(state.skipped),
+                                  header=state.header)
+                continue
+            if pool is None:
+                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=warm_up)
+            pending.add(pool.submit(_check_part, index, slot.pop(), job))
+            while len(pending) >= workers:  # one part waiting per worker, no more: memory stays bounded
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    state.absorb(future.result())
+        for future in pending:
+            state.absorb(future.result())
+        pending.clear()
+    finally:
+        for future in pending:
+            future.cancel()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     sha256 = hasher.result() if hasher is not None else csv_parts.sha256 if csv_parts is not None else ""
     if state.template is None:
         raise InputError(f"{path}: header only, no data rows")
+    state.close()
     if state.template.has("nik"):
-        whole = column_went_numeric(state.n16, state.n_ends0)
+        whole = column_went_numeric(sum(r.n16 for r in state.results.values()),
+                                    sum(r.n_ends0 for r in state.results.values()))
         if whole != state.nik_numeric:
             raise _Restart(replace(verdicts, nik_numeric=whole))
     return state, sha256
-
-
-def _check_read(read: RawRead, verdicts: Verdicts) -> None:
-    """A part that the whole-file reader would have read another way sends the pass back to the start."""
-    if read.dialect.format != "csv" or not read.header:
-        return
-    if not verdicts.literal and STRAY_QUOTE_NOTE in read.notes:
-        raise _Restart(replace(verdicts, literal=True))
-    if read.dialect.encoding == "cp1252" and verdicts.encoding == "utf-8":
-        raise _Restart(replace(verdicts, encoding="cp1252"))
-
-
-def _one_part(index: int, read: RawRead, path: Path, settings: Settings, spill: _Spill, state: _State) -> None:
-    offset = state.records
-    blank = [r + offset for r in read.blank_rows]
-    state.blank_count += len(blank)
-    state.blank_preview.extend(blank[:max(0, 10 - len(state.blank_preview))])
-    state.records += len(read.row_numbers) + len(read.blank_rows)
-    state.part_ends.append(state.records)
-    if not len(read.row_numbers):
-        return
-    if state.template is not None and read.header != state.header:
-        raise InputError(f"{path}: the header changes inside the file (part {index + 1})")
-    read = replace(read, row_numbers=read.row_numbers + offset, blank_rows=blank,
-                   malformed=read.malformed.assign(row_number=read.malformed["row_number"] + offset))
-    roll = build_roll(read, source=path.name, path=str(path), sha256="", column_map=settings.column_map)
-    check_roll_frame(roll.frame)
-    if state.template is None:
-        # copies, not views: a zero-row view would keep the whole first part in memory
-        state.template = replace(roll, frame=roll.frame.iloc[:0].copy(deep=True), raw=roll.raw.schema.empty_table(),
-                                 dob=np.empty(0, dtype="datetime64[D]"), columns={})
-        state.header = read.header
-        state.skipped = [r.code for r in RULES if not applicable(r, roll)]
-        state.group_rules = [c for c in GROUP_RULES if c not in state.skipped]
-    for note in roll.notes:
-        if note not in state.notes and "empty line(s) skipped" not in note:
-            state.notes.append(note)
-    state.rows += len(roll)
-    if len(roll.malformed):
-        state.malformed.append(roll.malformed["row_number"].to_numpy())
-    ctx = Context(roll, settings)
-    if roll.has("nik"):
-        _, _, n16, n_ends0 = mangled_evidence(ctx.col("nik"), ctx.nik.valid_format, ctx.nik_text_marked)
-        state.n16 += n16
-        state.n_ends0 += n_ends0
-        if state.nik_numeric is None:  # the first part decides until the whole file has been seen
-            state.nik_numeric = column_went_numeric(n16, n_ends0)
-        ctx.nik_column_numeric = state.nik_numeric
-    row_rules = [r for r in RULES if r.code not in GROUP_RULES and r.code not in state.skipped]
-    findings, _ = run_rules(roll, settings, row_rules, ctx=ctx)
-    spill.append(f"findings-{index}", _as_table(findings))
-    _spill_keys(ctx, roll, spill, state)
-    del ctx, roll, read, findings
-    pa.default_memory_pool().release_unused()  # hand the part's buffers back, or the pool keeps growing
 
 
 def _as_table(findings: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(findings, schema=_FINDINGS_SCHEMA, preserve_index=False)
 
 
-def _spill_keys(ctx: Context, roll: Roll, spill: _Spill, state: _State) -> None:
+def _spill_keys(ctx: Context, roll: Roll, spill: _Spill, group_rules: list[str], partitions: int, index: int) -> None:
     """The keys of this part's records that the group rules need, into hash partitions."""
     rows = pa.array(roll.frame["row_number"].to_numpy(), type=pa.int64())
-    if "nik_duplicate" in state.group_rules:
+    if "nik_duplicate" in group_rules:
         pos = pa.array(np.flatnonzero(ctx.nik.valid_format & ~ctx.mangled_nik))
         nik = ctx.col("nik").take(pos)
-        bucket = np.asarray(pc.cast(nik, pa.int64()).to_numpy(zero_copy_only=False)) % state.partitions
-        _append_partitions(spill, "nik", pa.table({"row_number": rows.take(pos), "nik": nik}), bucket,
-                           state.partitions)
-    if "tps_over_capacity" in state.group_rules or "family_split_tps" in state.group_rules:
+        bucket = np.asarray(pc.cast(nik, pa.int64()).to_numpy(zero_copy_only=False)) % partitions
+        _append_partitions(spill, "nik", pa.table({"row_number": rows.take(pos), "nik": nik}), bucket, partitions,
+                           index)
+    if "tps_over_capacity" in group_rules or "family_split_tps" in group_rules:
         place = [f for f in PLACE_FIELDS if roll.has(f)]
         raw_tps = roll.raw.column("tps").combine_chunks() if "tps" in roll.raw.column_names else None
         cols = {"row_number": rows, **{f: roll.columns[f] for f in (*place, "tps", "nkk")},
                 "raw_tps": raw_tps if raw_tps is not None else pa.nulls(len(roll), pa.string())}
-        bucket = _place_partition([roll.columns[f] for f in place], state.partitions, len(roll))
-        _append_partitions(spill, "place", pa.table(cols), bucket, state.partitions)
+        bucket = _place_partition([roll.columns[f] for f in place], partitions, len(roll))
+        _append_partitions(spill, "place", pa.table(cols), bucket, partitions, index)
+
+
+def _read_partition(spill: _Spill, name: str, offsets: np.ndarray) -> pa.Table | None:
+    """One partition's keys from every part, with row numbers of the whole file."""
+    tables = []
+    for index in spill.indexes(name):
+        table = spill.read(f"{name}.{index}")
+        if table is not None:
+            rows = pc.add(table.column("row_number"), pa.scalar(int(offsets[index]), pa.int64()))
+            tables.append(table.set_column(0, "row_number", rows))
+    return pa.concat_tables(tables) if tables else None
 
 
 def _key_roll(keys: pa.Table, template: Roll) -> Roll:
@@ -552,12 +646,13 @@ def _group_findings(settings: Settings, state: _State, spill: _Spill) -> None:
     """Run the group rules partition by partition; spill their findings to the part their row belongs to."""
     assert state.template is not None
     rules = {r.code: r for r in RULES}
-    malformed = np.concatenate(state.malformed) if state.malformed else np.zeros(0, dtype=np.int64)
-    ends = np.asarray(state.part_ends, dtype=np.int64)
+    results = state.ordered()
+    malformed = np.concatenate([r.malformed + state.offsets[r.index] for r in results] or [np.zeros(0, np.int64)])
+    ends = state.offsets[1:]
     for kind, codes in (("nik", ["nik_duplicate"]), ("place", ["tps_over_capacity", "family_split_tps"])):
         codes = [c for c in codes if c in state.group_rules]
         for p in range(state.partitions if codes else 0):
-            keys = spill.read(f"{kind}-{p}")
+            keys = _read_partition(spill, f"{kind}-{p}", state.offsets)
             if keys is None:
                 continue
             ctx = Context(_key_roll(keys, state.template), settings, nik_column_numeric=False)
@@ -633,13 +728,19 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
     _group_findings(settings, state, spill)
     template = state.template
     assert template is not None
+    results = state.ordered()
     by_rule: dict[str, int] = {}
     by_sev = dict.fromkeys(SEVERITIES, 0)
     total = error_rows = 0
     with _outputs(Path(out_dir) if out_dir is not None else None, fmt, path) as temps:
         sink = _FindingsSink(temps[0], fmt) if temps else None
-        for i in range(len(state.part_ends)):
-            parts = [t for t in (spill.read(f"findings-{i}"), spill.read(f"group-{i}")) if t is not None]
+        for res in results:
+            i = res.index
+            local = spill.read(f"findings.{i}")
+            if local is not None:  # row numbers within the part → of the file
+                local = local.set_column(0, "row_number", pc.add(local.column("row_number"),
+                                                                 pa.scalar(int(state.offsets[i]), pa.int64())))
+            parts = [t for t in (local, spill.read(f"group-{i}")) if t is not None]
             if not parts:
                 continue
             frame = pa.concat_tables(parts).to_pandas()
@@ -654,12 +755,16 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
                 sink.write(frame)
         if sink is not None:
             sink.close()
-        notes = list(state.notes)
-        if state.blank_count:
-            shown = ", ".join(map(str, state.blank_preview))
-            more = f" … +{state.blank_count - 10}" if state.blank_count > 10 else ""
+        notes: list[str] = []
+        for res in results:
+            notes.extend(n for n in res.notes if n not in notes)
+        blank_count = sum(len(r.blank) for r in results)
+        preview = [b + int(state.offsets[r.index]) for r in results for b in r.blank[:10]][:10]
+        if blank_count:
+            shown = ", ".join(map(str, preview))
+            more = f" … +{blank_count - 10}" if blank_count > 10 else ""
             at = 1 if notes and notes[0] == STRAY_QUOTE_NOTE else 0  # where the whole-file reader puts it
-            notes.insert(at, f"{state.blank_count} empty line(s) skipped (rows {shown}{more}); row numbers keep "
+            notes.insert(at, f"{blank_count} empty line(s) skipped (rows {shown}{more}); row numbers keep "
                              "counting them")
         summ = {
             "tool": "dpt-tools",
@@ -668,19 +773,19 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
             "input": str(path),
             "input_sha256": sha256,
             "input_format": template.dialect.format,
-            "rows": state.rows,
+            "rows": sum(r.rows for r in results),
             "election": settings.as_dict(),
             "columns_mapped": template.mapping,
             "extra_columns": template.extras,
             "rules_skipped": state.skipped,
             "notes": notes,
-            "blank_rows": state.blank_count,
+            "blank_rows": blank_count,
             "findings": total,
             "by_severity": by_sev,
             "by_rule": dict(sorted(by_rule.items())),
             "rows_with_errors": error_rows,
             "seconds": round(time.perf_counter() - start, 3),
-            "parts": len(state.part_ends),
+            "parts": len(results),
         }
         if temps:
             write_json(summ, temps[1], atomic=False)

@@ -149,11 +149,13 @@ def cli() -> None:
 @click.option("--no-mask", is_flag=True, help="Show NIK/NKK values unmasked in findings files (never on screen).")
 @click.option("--part-rows", type=click.IntRange(min=0), default=None, metavar="N",
               help="Read the roll in parts of about N rows, with bounded memory and the same findings (for rolls "
-                   "larger than memory). Default: whole file up to ~5 million rows, parts of 500,000 above; "
+                   "larger than memory). Default: whole file up to ~5 million rows, 500,000 rows at a time above; "
                    "0 = always whole.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes for a roll read in parts (default: 2 on a machine with 2 or more cores).")
 @common_options
 def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | None, quiet: bool, as_json: bool,
-             no_mask: bool, part_rows: int | None, **opts: Any) -> None:
+             no_mask: bool, part_rows: int | None, jobs: int | None, **opts: Any) -> None:
     """Check a roll against the DPT schema and rules; report every finding with its rule code and row.
 
     ROLL is a CSV or Parquet file ('-' reads CSV from stdin). Exit 0 when nothing reaches --fail-on, 1 when
@@ -175,7 +177,8 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
             if out_dir:
                 check_not_input(out_dir, [roll])
             with _part_progress(roll, settings.lang) as advance:
-                parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, progress=advance)
+                parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, workers=jobs,
+                                           progress=advance)
         except DptError as exc:
             raise InputProblem(str(exc)) from exc
         sys.exit(_render_validate(parted.summary, parted.failed(settings.fail_on), settings.lang, quiet, as_json))
