@@ -21,6 +21,7 @@ from dpt_tools.names import (
     name_keys,
     name_similarity,
     phonetic_key,
+    shortened,
     split_titles,
     token_frequencies,
 )
@@ -602,3 +603,94 @@ def test_split_titles_output_is_tidy(value: str) -> None:
     assert name == name.strip() and "  " not in name
     assert gelar == gelar.strip()
     assert name.upper() == name or not name.isascii()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Old DJ/TJ read as D/T + Y, and a dropped middle name
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "modern"), [
+    ("ADITJA SAPUTRA", "ADITYA SAPUTRA"),  # old J = modern Y after a T
+    ("Prasetjo", "PRASETYO"),
+    ("WIDJASTUTI", "WIDYASTUTI"),
+    ("H. Soelistjowati, S.Pd", "SULISTYOWATI"),
+])
+def test_other_reading_of_old_dj_tj(old: str, modern: str) -> None:
+    """The default fold reads DJ/TJ as the digraphs (J, C); the other reading as D/T + Y meets the modern name."""
+    assert fold_names([old], old_digraphs=False).iloc[0] == fold1(modern)
+    assert fold1(old) != fold1(modern)
+
+
+def test_other_reading_changes_only_dj_tj() -> None:
+    names = ["DJOKO", "TJAHJO KUMOLO", "SITI AMINAH", "Hj. Nur Hayati, S.E.", "M. YUSUF", None, ""]
+    alt = fold_names(names, old_digraphs=False)
+    assert alt.tolist()[2:5] == fold_names(names).tolist()[2:5]
+    assert alt.tolist()[:2] == ["DYOKO", "TYAHYO KUMOLO"]
+    assert pd.isna(alt.iloc[5]) and alt.iloc[6] == ""
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("DEDI DARMADI", "DEDI EKO DARMADI"),
+    ("SRI MARYATI ENMATI", "SRI ENMATI"),
+    ("MUHAMMAD KURNIAWAN", "MUHAMMAD ZIDAN KURNIAWAN"),
+    ("RATNA UTAMI", "RATNA INDAH SARI UTAMI"),  # two middle names left out
+    ("SITI NUR AMINAH LESTARI", "SITI AMINAH LESTARI"),
+    ("dedi  darmadi", "DEDI EKO DARMADI"),  # spacing and case
+])
+def test_shortened_true(a: str, b: str) -> None:
+    assert shortened([a], [b]).tolist() == [True]
+    assert shortened([b], [a]).tolist() == [True]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("DEDI DARMADI", "DEDI DARMADI"),  # equal: not a dropped name (and exact anyway)
+    ("DEDI EKO DARMADI", "DEDI DWI DARMADI"),  # another middle name: another name
+    ("DEDI", "DEDI EKO DARMADI"),  # one token says too little
+    ("EKO DARMADI", "DEDI EKO DARMADI"),  # first name left out
+    ("DEDI EKO", "DEDI EKO DARMADI"),  # last name left out
+    ("DEDI DARMADI", "DEDI EKO DARMADI SAPUTRA"),
+    ("SITI AMINAH LESTARI", "SITI NUR AMINAH RAHAYU LESTARI X"),  # last token differs
+    ("ANDI BUDI KURNIAWAN", "ANDI EKO SAPUTRA KURNIAWAN"),  # BUDI is not in the longer name
+    ("CHONG LOI NYIT", "CHONG NYIT LOI"),
+    (None, "DEDI EKO DARMADI"),
+    ("", "DEDI"),
+])
+def test_shortened_false(a: str | None, b: str | None) -> None:
+    assert shortened([a], [b]).tolist() == [False]
+    assert shortened([b], [a]).tolist() == [False]
+
+
+def test_shortened_vector_and_lengths() -> None:
+    a = ["DEDI DARMADI", "ANDI KURNIAWAN", "SITI AMINAH", None]
+    b = ["DEDI EKO DARMADI", "ANDI EKO KURNIAWAN", "SITI NUR HAYATI", "SITI"]
+    assert shortened(a, b).tolist() == [True, True, False, False]
+    assert shortened(pd.Series(a), pa.array(b)).tolist() == [True, True, False, False]
+    assert shortened([], []).tolist() == []
+    with pytest.raises(ValueError):
+        shortened(["A B"], [])
+
+
+TOKENS = st.sampled_from(["DEDI", "EKO", "DARMADI", "SITI", "NUR", "AMINAH", "ANDI", "SRI", "LIE", "AH"])
+token_lists = st.lists(TOKENS, min_size=0, max_size=6)
+
+
+@PROPS
+@given(st.lists(st.tuples(token_lists, token_lists), min_size=1, max_size=10))
+def test_shortened_is_symmetric_and_irreflexive(pairs: list[tuple[list[str], list[str]]]) -> None:
+    a = [" ".join(x) for x, _ in pairs]
+    b = [" ".join(y) for _, y in pairs]
+    ab, ba = shortened(a, b), shortened(b, a)
+    assert ab.tolist() == ba.tolist()
+    assert not shortened(a, a).any()
+    for (x, y), hit in zip(pairs, ab.tolist(), strict=True):  # the definition, one pair at a time
+        s, lng = (x, y) if len(x) < len(y) else (y, x)
+        expected = (2 <= len(s) < len(lng) and s[0] == lng[0] and s[-1] == lng[-1] and set(s) <= set(lng))
+        assert hit == expected, (x, y)
+
+
+@PROPS
+@given(token_lists.filter(lambda t: len(t) >= 2), st.lists(TOKENS, min_size=1, max_size=3))
+def test_inserting_middle_names_gives_a_shortened_pair(name: list[str], middle: list[str]) -> None:
+    longer = [name[0], *middle, *name[1:]]
+    assert shortened([" ".join(name)], [" ".join(longer)]).tolist() == [True]

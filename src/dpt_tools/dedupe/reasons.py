@@ -84,6 +84,9 @@ def build_reasons(r: Records, cmp: C.Comparison, sc: Scored, conflict: np.ndarra
     if similar.any():
         name_text[similar] = _combine2(sim_s[similar], rare[similar],
                                        lambda s, q: t("dd_name_similar", lang, sim=s, rarity=q))
+    short = cmp.name == C.NAME_SHORTENED
+    if short.any():  # rarity of the shorter name (its u), as for an exact name
+        name_text[short] = _fmt_map(rare[short], lambda v: t("dd_name_shortened", lang, rarity=v))
     diff = cmp.name == C.NAME_DIFF
     name_text[diff] = _fmt_map(sim_s[diff], lambda v: t("dd_name_diff", lang, sim=v)) if diff.any() else []
 
