@@ -20,6 +20,7 @@ from dpt_tools.names import (
     name_frequencies,
     name_keys,
     name_similarity,
+    other_token,
     phonetic_key,
     shortened,
     split_titles,
@@ -694,3 +695,56 @@ def test_shortened_is_symmetric_and_irreflexive(pairs: list[tuple[list[str], lis
 def test_inserting_middle_names_gives_a_shortened_pair(name: list[str], middle: list[str]) -> None:
     longer = [name[0], *middle, *name[1:]]
     assert shortened([" ".join(name)], [" ".join(longer)]).tolist() == [True]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("INDAH SRI KURNIASIH", "RIA SRI KURNIASIH"),  # another given name
+    ("MUHAMMAD RIZKI PRATAMA", "MUHAMMAD RIZKI SAPUTRA"),  # another family name
+    ("BONG VUN VUN", "BONG FUNG VUN"),  # Hakka: the family name comes first, the given syllables after it
+    ("TAN MEI THIAM", "TAN THIAM MUI"),
+    ("CHONG LOI NYIT", "CHONG NYIT LOI"),  # syllables swapped: another given name
+    ("KIKI ISKANDAR", "VIKI ISKANDAR"),  # one edit, but another first letter
+])
+def test_other_token_true(a: str, b: str) -> None:
+    assert other_token([a], [b]).tolist() == [True]
+    assert other_token([b], [a]).tolist() == [True]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("LIE SUI AH", "LIE SOI AH"),  # a vowel typo in a short syllable
+    ("RIZAL TRI YULIANTO", "RIZAL TRE YULIANTO"),
+    ("SUPARMAN HADI", "SUPARMEN HADI"),
+    ("WAHYUNI SIREGAR", "WAHYUNY SIREGAR"),
+    ("SIREGAR ANDI", "ANDI SIREGAR"),  # written family name first
+    ("DEDI DARMADI", "DEDI EKO DARMADI"),  # token counts differ: a dropped middle name, see shortened
+    ("SUPARMAN", "SUPARDI"),  # one-token names are left to the similarity
+    ("DEDI DARMADI", "DEDI DARMADI"),
+    (None, "DEDI DARMADI"),
+])
+def test_other_token_false(a: str | None, b: str | None) -> None:
+    assert other_token([a], [b]).tolist() == [False]
+    assert other_token([b], [a]).tolist() == [False]
+
+
+@PROPS
+@given(st.lists(st.tuples(token_lists, token_lists), min_size=1, max_size=10))
+def test_other_token_is_symmetric_and_irreflexive(pairs: list[tuple[list[str], list[str]]]) -> None:
+    a = [" ".join(x) for x, _ in pairs]
+    b = [" ".join(y) for _, y in pairs]
+    assert other_token(a, b).tolist() == other_token(b, a).tolist()
+    assert not other_token(a, a).any()
+    diff_len = np.asarray([len(x) != len(y) for x, y in pairs])
+    assert not other_token(a, b)[diff_len].any()
+
+
+@PROPS
+@given(token_lists.filter(lambda t: len(t) >= 2), st.integers(0, 5), st.sampled_from("AEIOU"))
+def test_a_vowel_typo_is_not_another_token(name: list[str], pos: int, vowel: str) -> None:
+    """SUPARMAN / SUPARMEN: one vowel after the first letter changed keeps every token a spelling of itself."""
+    k = pos % len(name)
+    token = name[k]
+    vowels = [i for i, c in enumerate(token) if c in "AEIOU" and i > 0]
+    if vowels:
+        i = vowels[0]
+        name_b = [*name[:k], token[:i] + vowel + token[i + 1:], *name[k + 1:]]
+        assert other_token([" ".join(name)], [" ".join(name_b)]).tolist() == [False]

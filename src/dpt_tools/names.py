@@ -82,6 +82,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 __all__ = [
     "COMMON_TOKENS",
@@ -93,6 +94,7 @@ __all__ = [
     "name_frequencies",
     "name_keys",
     "name_similarity",
+    "other_token",
     "phonetic_key",
     "shortened",
     "split_titles",
@@ -690,6 +692,57 @@ def name_similarity(a: NamesLike, b: NamesLike, *, common_tokens: Iterable[str] 
     score = np.clip(score, 0.0, 1.0)
     score[missing] = np.nan
     return score
+
+
+#: Two tokens are spellings of one name when they start with the same letter and are at most one edit apart
+#: (SUI / SOI, TRI / TRE, RUDE / RUDI), or when fuzz.ratio >= this (SUPARMAN / SUPARMEN, WAHYUNI / WAHYUNY …);
+#: KIKI / VIKI and YIN / NYIN are other names.
+TOKEN_TYPO_MIN = 0.8
+
+
+def other_token(a: NamesLike, b: NamesLike) -> np.ndarray:
+    """True where two FOLDED names with equally many tokens differ, at some position, by a token that is another
+    name rather than a spelling of it (see :data:`TOKEN_TYPO_MIN`).
+
+    ``INDAH SRI KURNIASIH`` / ``RIA SRI KURNIASIH``, ``MUHAMMAD RIZKI PRATAMA`` / ``MUHAMMAD RIZKI SAPUTRA``,
+    ``BONG VUN VUN`` / ``BONG FUNG VUN``, ``CHONG LOI NYIT`` / ``CHONG NYIT LOI``: similar strings, different
+    people. Token by token and not only the given name, because in a Chinese-Indonesian name the first token is the
+    family name (shared by a whole clan) and the given name is the syllables after it. Not for one-token names,
+    different token counts (a dropped middle name: :func:`shortened`), nor for the same tokens in another order
+    with another first token (``SIREGAR ANDI`` / ``ANDI SIREGAR``: a name written surname-first). Symmetric;
+    False where either side is null or empty.
+    """
+    xa, _ = _to_arrow(a)
+    xb, _ = _to_arrow(b)
+    if len(xa) != len(xb):
+        raise ValueError(f"other_token needs equal lengths, got {len(xa)} and {len(xb)}")
+    n = len(xa)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    xa = _squash(pc.utf8_upper(pc.fill_null(xa, "").cast(pa.large_string())))
+    xb = _squash(pc.utf8_upper(pc.fill_null(xb, "").cast(pa.large_string())))
+    na, nb = _ntok(xa), _ntok(xb)
+    cand = np.flatnonzero((na == nb) & (na >= 2) & ~pc.equal(xa, xb).to_numpy(zero_copy_only=False))
+    if len(cand) == 0:
+        return out
+    pick = pa.array(cand)
+    ca, cb = pc.take(xa, pick), pc.take(xb, pick)
+    la, lb = pc.utf8_split_whitespace(ca), pc.utf8_split_whitespace(cb)
+    fa, fb = pc.list_flatten(la), pc.list_flatten(lb)  # aligned: equal token counts
+    ta, tb = fa.to_pylist(), fb.to_pylist()
+    parent = pc.list_parent_indices(la).to_numpy(zero_copy_only=False)
+    kw: dict[str, Any] = {"workers": -1, "dtype": np.float64}
+    edits = process.cpdist(ta, tb, scorer=Levenshtein.distance, **kw)
+    ratio = process.cpdist(ta, tb, scorer=fuzz.ratio, **kw) / 100.0
+    initial = pc.equal(pc.utf8_slice_codeunits(fa, 0, 1), pc.utf8_slice_codeunits(fb, 0, 1)).to_numpy(
+        zero_copy_only=False)
+    other = ((edits > 1) | ~initial) & (ratio < TOKEN_TYPO_MIN)
+    hit = np.bincount(parent[other], minlength=len(cand)) > 0
+    rotated = (pc.equal(_sorted_tokens(ca), _sorted_tokens(cb)).to_numpy(zero_copy_only=False)
+               & ~pc.equal(_sub(ca, r" .*$", ""), _sub(cb, r" .*$", "")).to_numpy(zero_copy_only=False))
+    out[cand] = hit & ~rotated
+    return out
 
 
 def shortened(a: NamesLike, b: NamesLike) -> np.ndarray:

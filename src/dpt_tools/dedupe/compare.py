@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from ..names import name_similarity, shortened
+from ..names import name_similarity, other_token, shortened
 from .records import NO_DAY, Records, month_day
 
 # NIK levels
@@ -23,7 +23,6 @@ NIK_LEVELS = ("missing", "exact", "typo_region", "typo_date", "typo_serial", "di
 NAME_MISSING, NAME_EXACT, NAME_HIGH, NAME_MID, NAME_LOW, NAME_DIFF, NAME_SHORTENED = range(7)
 NAME_LEVELS = ("missing", "exact", "high", "mid", "low", "different", "shortened")
 NAME_HIGH_MIN, NAME_MID_MIN, NAME_LOW_MIN = 0.92, 0.85, 0.75
-GIVEN_TYPO_MIN = 0.8  # fuzz.ratio of two given names that are one spelling (SUPARMAN / SUPARMEN)
 # birth date levels
 DOB_MISSING, DOB_EXACT, DOB_TYPO, DOB_DIFF = range(4)
 DOB_LEVELS = ("missing", "exact", "typo", "different")
@@ -165,18 +164,15 @@ def compare_names(r: Records, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
         [sim[present] >= 1.0, sim[present] >= NAME_HIGH_MIN, sim[present] >= NAME_MID_MIN,
          sim[present] >= NAME_LOW_MIN], [NAME_EXACT, NAME_HIGH, NAME_MID, NAME_LOW], NAME_DIFF)
     level[same] = NAME_EXACT
-    # Another given name is another person even when the rest agrees (INDAH SRI KURNIASIH / RIA SRI KURNIASIH):
-    # with equally many tokens, a given name that is not a typo of the other pushes a high/mid pair down to low.
-    near = np.flatnonzero((level == NAME_HIGH) | (level == NAME_MID))
-    if len(near):
-        ga, gb = t.given[ca[near]], t.given[cb[near]]
-        cand = (ga != gb) & (t.ntok[ca[near]] == t.ntok[cb[near]]) & (ga >= 0) & (gb >= 0)
-        if cand.any():
-            idx = near[cand]
-            typo = text_similarity(t.givens, ga[cand], gb[cand]) >= GIVEN_TYPO_MIN
-            level[idx[~typo]] = NAME_LOW
     # a similarity of 1.0 that is not an equal folded/compact form (token order, dropped token) is not "exact"
     level[present & ~same & (level == NAME_EXACT)] = NAME_HIGH
+    # Another name in one position is another person even when the rest agrees (INDAH SRI KURNIASIH / RIA SRI
+    # KURNIASIH, BONG VUN VUN / BONG FUNG VUN): a high/mid pair with such a token goes down to low.
+    near = np.flatnonzero(((level == NAME_HIGH) | (level == NAME_MID)) & (t.ntok[xa] == t.ntok[xb]))
+    if len(near):
+        u, v, inv = _distinct_pairs(ca[near], cb[near])
+        other = other_token(t.folded.take(pa.array(u)), t.folded.take(pa.array(v)))
+        level[near[other[inv]]] = NAME_LOW
     # a dropped middle name (DEDI DARMADI / DEDI EKO DARMADI) is its own level, whatever the similarity: its
     # evidence is the rarity of the shorter name (score.py), not closeness of spelling
     level[shortened_pairs(r, ca, cb, present & ~same)] = NAME_SHORTENED

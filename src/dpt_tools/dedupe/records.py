@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from ..fields import FIELDS
 from ..load import Roll
-from ..names import COMMON_TOKENS, fold_names, name_keys
+from ..names import fold_names, name_keys
 from ..nik import decode_nik
 
 #: Sentinel for "no date" in arrays of days since 1970-01-01.
@@ -44,8 +44,6 @@ class NameTable:
     first: np.ndarray  # int code of the first token
     last: np.ndarray  # int code of the last token
     sorted_tokens: np.ndarray  # int code of the tokens in alphabetical order
-    given: np.ndarray  # int code of the given name: first token after leading common tokens (MUHAMMAD, SITI …)
-    givens: pa.Array  # distinct given names (index = given code)
     ntok: np.ndarray  # tokens in the folded name
     initial: np.ndarray  # code of the first letter of the compact form, -1 if none
     rank: np.ndarray  # alphabetical rank of the compact form (orders huge blocks so that look-alikes are adjacent)
@@ -206,12 +204,6 @@ def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.
         vals = keys[col].astype(object).to_numpy()[rep] if nf else np.zeros(0, dtype=object)
         return factorize(pa.array(vals, type=pa.large_string(), from_pandas=True)) if nf else np.zeros(0, np.int32)
 
-    given_s = folded
-    common = "|".join(sorted(COMMON_TOKENS, key=lambda t: (-len(t), t)))
-    for _ in range(3):  # as names.phonetic_key: skip leading common tokens while two or more tokens remain
-        given_s = pc.replace_substring_regex(given_s, rf"^(?:{common}) (\S+ \S+.*)$", r"\1")
-    given_s = pc.replace_substring_regex(given_s, r" .*$", "")
-    given, givens = encode(given_s) if nf else (np.zeros(0, np.int32), pa.array([], pa.large_string()))
     ntok = (pc.count_substring(folded, " ").to_numpy(zero_copy_only=False) + 1) if nf else np.zeros(0, np.int64)
     compact_s = pc.replace_substring(folded, " ", "")
     # the other reading of an old DJ/TJ (D/T + Y), only for raw spellings that contain one, coded together with
@@ -249,7 +241,7 @@ def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.
         from_table = hit
     table = NameTable(
         folded=folded, compact=compact_codes, nobin=nobin, phonetic=code_of("phonetic"), first=code_of("first_token"),
-        last=code_of("last_token"), sorted_tokens=code_of("name_sorted"), given=given, givens=givens,
+        last=code_of("last_token"), sorted_tokens=code_of("name_sorted"),
         ntok=ntok.astype(np.int16), initial=initial, rank=rank, count=count, freq=freq,
         from_table=from_table,
     )

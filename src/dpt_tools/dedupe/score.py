@@ -142,6 +142,12 @@ def carrier_freq(t: NameTable, codes: np.ndarray, total: int) -> np.ndarray:
     return np.where(t.from_table[x], t.freq[x], np.maximum(t.count[x], 1) / total)
 
 
+def middle_name_share(t: NameTable) -> float:
+    """Share of named voters whose name has three or more tokens (a middle name that can be left out)."""
+    total = int(t.count.sum())
+    return float(t.count[t.ntok >= 3].sum()) / total if total else 1.0
+
+
 def succession_freq(t: NameTable, codes: np.ndarray, total: int) -> np.ndarray:
     """u of an exact agreement on each name code: ``(count - 1) / N`` (``count - 2`` other carriers plus one),
     or the ``--frequencies`` table's share."""
@@ -193,12 +199,13 @@ def evidence(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int
         eb = succession_freq(t, r.name[cmp.b[ex]], total)
         name_u[ex] = np.maximum(ea, eb)
     # dropped middle name: the shorter name's share of voters — DEDI DARMADI (one in a million) is strong, ANDI
-    # KURNIAWAN (every ANDI … KURNIAWAN's short form) weak
+    # KURNIAWAN (every ANDI … KURNIAWAN's short form) weak — times the share of voters whose name has a middle
+    # name to drop (m of the level is a share of *all* duplicates; only those with three or more tokens can show it)
     sh = cmp.name == C.NAME_SHORTENED
     if len(t.count) and sh.any():
         ca, cb = r.name[a[sh]], r.name[cmp.b[sh]]
         short = np.where(t.ntok[np.maximum(ca, 0)] < t.ntok[np.maximum(cb, 0)], ca, cb)
-        name_u[sh] = carrier_freq(t, short, total)
+        name_u[sh] = carrier_freq(t, short, total) * middle_name_share(t)
     for lv, kappa in model.name_tf_kappa.items():
         sel = cmp.name == lv
         name_u[sel] = np.maximum(kappa * fmax[sel], 1.0 / big_n)
