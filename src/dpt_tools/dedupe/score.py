@@ -11,8 +11,10 @@ Agreement on a common value is weak evidence because its ``u`` is the value's fr
   the roll, estimated by the rule of succession — k other carriers seen → (k + 1) / N, so a third voter of that name
   halves the weight of the agreement — or the share in the ``--frequencies`` table of a larger roll, so MUHAMMAD
   RIZKI counts for little and a rare name for a lot; near names (high, mid) weigh by the commoner of the two names
-  times ``name_tf_kappa`` (DEDI SAPUTRA vs DEDI EKO SAPUTRA is about as weak as DEDI SAPUTRA); low/different by
-  their rate among random pairs of the roll;
+  times ``name_tf_kappa``; low/different by their rate among random pairs of the roll; a dropped middle name
+  (level ``shortened``: DEDI DARMADI / DEDI EKO DARMADI) by the share of voters carrying the *shorter* name, times
+  the share of names that have a middle name to drop (:func:`middle_name_share`) — ANDI KURNIAWAN, the short form of
+  every ANDI … KURNIAWAN, is weak;
 * birth date: ``u`` = the share of voters born that day, at least a model share in which the Dukcapil placeholders
   are 20× (1 July), 11× (31 December), 5× (1 January) and 1.5× (the 15th) an ordinary day;
 * birthplace: ``u`` = the share of voters born there (PANGKALPINANG tells little in Pangkalpinang).
