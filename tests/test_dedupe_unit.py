@@ -340,6 +340,12 @@ def test_dropped_middle_name_weighs_by_the_rarity_of_the_shorter_name(tmp_path, 
     assert "nama pendeknya umum: 1 dari 98" in texts[1]  # 31 ANDI KURNIAWAN in ~3,040 voters
     en = find_duplicates([roll], Settings(lang="en"))
     assert "same name without a middle name (the shorter name is 1 in 3,0" in pair_of(en, 1, 2)["reasons"]
+    # a larger roll's table saying that one voter in 100 is called DEDI DARMADI makes the pair weak
+    table = pd.DataFrame({"name": ["DEDI DARMADI"], "frequency": [0.01]})
+    weighted = find_duplicates([roll], SETTINGS, frequencies=table)
+    assert not grouped(weighted, 1, 2)
+    after = pair_of(weighted, 1, 2)
+    assert after is None or after["score"] < pair_of(res, 1, 2)["score"]
 
 
 def test_dropped_middle_name_does_not_lift_the_guards(tmp_path, background):
