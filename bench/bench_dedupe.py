@@ -46,10 +46,10 @@ def env() -> dict[str, str]:
 
 
 def measure(cmd: list[str], log: Path) -> dict[str, Any]:
-    """Run a command; wall time and peak RSS (the process and its children, sampled every 20 ms; with GNU time
-    when available, its exact maximum)."""
+    """Run a command; wall time, CPU time (user + sys) and peak RSS (the process and its children, sampled every
+    20 ms; with GNU time when available, its exact maximum), and the load average when it ended."""
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    full = [gnu_time, "-f", "MAXRSS_KB=%M", *cmd] if gnu_time else cmd
+    full = [gnu_time, "-f", "MAXRSS_KB=%M\nCPU_SECONDS=%U %S", *cmd] if gnu_time else cmd
     start = time.perf_counter()
     with open(log, "w") as out:
         proc = psutil.Popen(full, stdout=out, stderr=subprocess.STDOUT, env=env())
@@ -64,9 +64,12 @@ def measure(cmd: list[str], log: Path) -> dict[str, Any]:
     wall = time.perf_counter() - start
     text = log.read_text(errors="replace")
     maxrss = [int(line.split("=")[1]) * 1024 for line in text.splitlines() if line.startswith("MAXRSS_KB=")]
+    cpu = [sum(map(float, line.split("=")[1].split())) for line in text.splitlines()
+           if line.startswith("CPU_SECONDS=")]
     return {"exit_code": proc.returncode, "seconds": round(wall, 2),
+            "cpu_seconds": round(cpu[-1], 2) if cpu else None,  # user + sys (GNU time), steadier than wall
             "peak_rss_mb": round((maxrss[-1] if maxrss else peak) / 2**20, 1),
-            "peak_rss_sampled_mb": round(peak / 2**20, 1)}
+            "peak_rss_sampled_mb": round(peak / 2**20, 1), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def ensure_roll(rows: int, seed: int, work: Path) -> tuple[Path, Path]:

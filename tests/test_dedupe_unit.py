@@ -14,8 +14,9 @@ from dpt_tools.dedupe import compare as C
 from dpt_tools.dedupe import find_duplicates
 from dpt_tools.dedupe.blocking import BlockingRule, candidate_pairs, run_rule
 from dpt_tools.dedupe.group import build_groups, choose_keep, components
+from dpt_tools.dedupe.reasons import build_reasons
 from dpt_tools.dedupe.records import build_records, read_frequencies
-from dpt_tools.dedupe.score import Model, estimate_name_u, score_pairs
+from dpt_tools.dedupe.score import Model, estimate_name_u, middle_name_share, score_pairs
 from dpt_tools.fields import FIELDS
 from dpt_tools.load import load_roll
 from dpt_tools.synth import synth_roll, write_roll
@@ -299,3 +300,119 @@ def test_rare_name_without_other_carrier_keeps_its_weight(tmp_path, background):
     model = Model()
     sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
     assert sc.name_u[0] == pytest.approx(1 / int(rec.names.count.sum()))
+
+
+# ------------------------------------------------------------------------------------------------ dropped middle name
+def test_dropped_middle_name_weighs_by_the_rarity_of_the_shorter_name(tmp_path, background):
+    """DEDI EKO DARMADI / DEDI DARMADI: its own level, strong when the shorter name is rare in the roll; ANDI EKO
+    KURNIAWAN / ANDI KURNIAWAN is weak when thirty other voters are called ANDI KURNIAWAN."""
+    crowd = [person(f"19710{k % 7 + 1}{k % 28 + 1:02d}0{k % 9 + 1}8{k % 10}0{k:03d}", "ANDI KURNIAWAN",
+                    f"{k % 28 + 1:02d}-0{k % 9 + 1}-198{k % 10}", kel="GABEK", nkk=f"19710101011{k:05d}")
+             for k in range(30)]
+    rows = [
+        person("1971011703830903", "DEDI EKO DARMADI", "17-03-1983", kel="BACANG", place="MENTOK"),  # 1
+        person("1971041703830904", "DEDI DARMADI", "17-03-1983", kel="ASAM", nkk="1971040101100003",
+               alamat="GG. DAMAI", place="MENTOK"),  # 2: new NIK, another kelurahan, the same (rare) birthplace
+        person("1971012205910905", "ANDI EKO KURNIAWAN", "22-05-1991", kel="BACANG", nkk="1971010101100005",
+               place="MENTOK"),  # 3
+        person("1971042205910906", "ANDI KURNIAWAN", "22-05-1991", kel="ASAM", nkk="1971040101100006",
+               alamat="GG. MAWAR", place="MENTOK"),  # 4
+        *crowd,
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
+    assert cmp.name.tolist() == [C.NAME_SHORTENED, C.NAME_SHORTENED]
+    model = Model()
+    sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
+    total = int(rec.names.count.sum())
+    share = middle_name_share(rec.names)  # voters with a middle name to leave out
+    assert 0.2 < share < 0.8
+    # the shorter name's carriers / N, times the share of names that can show the level
+    assert sc.name_u.tolist() == pytest.approx([share / total, 31 * share / total])
+    assert sc.w_name[1] < sc.w_name[0] - 4
+    res = find_duplicates([roll], SETTINGS)
+    assert grouped(res, 1, 2) and not grouped(res, 3, 4)
+    reasons = pair_of(res, 1, 2)["reasons"]
+    assert "nama sama tanpa nama tengah (nama pendeknya 1 dari 3.0" in reasons  # one DEDI DARMADI in ~3,040
+    assert pair_of(res, 3, 4) is None  # below 0.5: not even for review
+    texts = build_reasons(rec, cmp, sc, np.zeros(2, dtype=bool), "id").to_pylist()
+    assert "nama pendeknya umum: 1 dari 98" in texts[1]  # 31 ANDI KURNIAWAN in ~3,040 voters
+    en = find_duplicates([roll], Settings(lang="en"))
+    assert "same name without a middle name (the shorter name is 1 in 3,0" in pair_of(en, 1, 2)["reasons"]
+    # a larger roll's table saying that one voter in 100 is called DEDI DARMADI makes the pair weak
+    table = pd.DataFrame({"name": ["DEDI DARMADI"], "frequency": [0.01]})
+    weighted = find_duplicates([roll], SETTINGS, frequencies=table)
+    assert not grouped(weighted, 1, 2)
+    after = pair_of(weighted, 1, 2)
+    assert after is None or after["score"] < pair_of(res, 1, 2)["score"]
+
+
+def test_dropped_middle_name_does_not_lift_the_guards(tmp_path, background):
+    """Twins with one name the other's short form stay apart (one family card, one birth date), and so do two
+    voters born on the placeholder 1 July whose names only share a common short form."""
+    kk = "1971011204150077"
+    crowd = [person(f"19710{k % 7 + 1}0107660{k:03d}", "SITI AMINAH", f"{k % 28 + 1:02d}-03-1966", sex="P",
+                    kel="GABEK", nkk=f"19710101011{k:05d}") for k in range(30)]
+    rows = [
+        person("1971011703050131", "RUDI HARTONO", "17-03-2005", nkk=kk),  # 1: twins
+        person("1971011703050132", "RUDI EKO HARTONO", "17-03-2005", nkk=kk),  # 2
+        person("1971014107660883", "SITI NUR AMINAH", "01-07-1966", sex="P", kel="ASAM", nkk="1971040109060804",
+               alamat="GG. SUNGAI SELAN"),  # 3: namesakes on a placeholder date
+        person("1971074107660013", "SITI AMINAH", "01-07-1966", sex="P", kel="SEMABUNG BARU",
+               nkk="1971072201190268", alamat="JL. KAMBOJA NO. 58"),  # 4
+        *crowd,
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
+    assert cmp.name.tolist() == [C.NAME_SHORTENED, C.NAME_SHORTENED]
+    assert cmp.twins.tolist() == [True, False]
+    res = find_duplicates([roll], SETTINGS)
+    assert not grouped(res, 1, 2) and not grouped(res, 3, 4)
+    twins = pair_of(res, 1, 2)
+    assert twins is None or (twins["confidence"] == "possible" and "kembar" in twins["reasons"])
+    namesakes = pair_of(res, 3, 4)
+    assert namesakes is None or namesakes["score"] < 0.9
+
+
+# ------------------------------------------------------------------------------------------------ old DJ / TJ
+def test_old_tj_dj_read_as_t_y_meets_the_modern_spelling(tmp_path, background):
+    """ADITJA (old spelling of ADITYA) folds to ADICA under the digraph reading; the other reading makes the pair an
+    exact name, and a blocking rule on it brings SARWIDJO / SARWIDYO together although no other key agrees."""
+    rows = [
+        person("1971011703830903", "ADITYA TAMPUBOLON", "17-03-1983", kel="BACANG"),  # 1
+        person("1971041703830904", "ADITJA TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971040101100003"),  # 2
+        person("1971011208620905", "SARWIDYO", "12-08-1962", kel="BACANG", nkk="1971010101100005"),  # 3
+        person("1971041208620906", "SARWIDJO", "12-08-1962", kel="ASAM", nkk="1971040101100006"),  # 4
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    assert rec.name[0] != rec.name[1] and rec.name_alt[1] == rec.names.compact[rec.name[0]]
+    cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
+    assert cmp.name.tolist() == [C.NAME_EXACT, C.NAME_EXACT]
+    cand = candidate_pairs(rec)
+    found = set(zip(cand.a.tolist(), cand.b.tolist(), strict=True))
+    assert (2, 3) in found
+    assert next(s for s in cand.stats if s.name == "old_spelling_dob").pairs >= 1
+    res = find_duplicates([roll], SETTINGS)
+    assert grouped(res, 1, 2) and grouped(res, 3, 4)
+
+
+# ------------------------------------------------------------------------------------------------ another token
+def test_another_syllable_in_a_hakka_name_is_another_person(tmp_path, background):
+    """BONG VUN VUN / BONG FUNG VUN (the first token is the family name): similar strings, another given name —
+    low, never grouped; LIE SUI AH / LIE SOI AH (a vowel typo) stays a near name."""
+    rows = [
+        person("1971011703830903", "BONG VUN VUN", "17-03-1983", kel="BACANG"),  # 1
+        person("1971041703830904", "BONG FUNG VUN", "17-03-1983", kel="ASAM", nkk="1971040101100003"),  # 2
+        person("1971011208620905", "LIE SUI AH", "12-08-1962", kel="BACANG", nkk="1971010101100005"),  # 3
+        person("1971041208620906", "LIE SOI AH", "12-08-1962", kel="ASAM", nkk="1971040101100006"),  # 4
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
+    assert cmp.name[0] == C.NAME_LOW and cmp.name[1] in (C.NAME_HIGH, C.NAME_MID)
+    assert cmp.name_sim[0] >= C.NAME_HIGH_MIN  # the string alone would have said "high"
+    res = find_duplicates([roll], SETTINGS)
+    assert not grouped(res, 1, 2)

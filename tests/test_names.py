@@ -20,7 +20,9 @@ from dpt_tools.names import (
     name_frequencies,
     name_keys,
     name_similarity,
+    other_token,
     phonetic_key,
+    shortened,
     split_titles,
     token_frequencies,
 )
@@ -602,3 +604,147 @@ def test_split_titles_output_is_tidy(value: str) -> None:
     assert name == name.strip() and "  " not in name
     assert gelar == gelar.strip()
     assert name.upper() == name or not name.isascii()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Old DJ/TJ read as D/T + Y, and a dropped middle name
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "modern"), [
+    ("ADITJA SAPUTRA", "ADITYA SAPUTRA"),  # old J = modern Y after a T
+    ("Prasetjo", "PRASETYO"),
+    ("WIDJASTUTI", "WIDYASTUTI"),
+    ("H. Soelistjowati, S.Pd", "SULISTYOWATI"),
+])
+def test_other_reading_of_old_dj_tj(old: str, modern: str) -> None:
+    """The default fold reads DJ/TJ as the digraphs (J, C); the other reading as D/T + Y meets the modern name."""
+    assert fold_names([old], old_digraphs=False).iloc[0] == fold1(modern)
+    assert fold1(old) != fold1(modern)
+
+
+def test_other_reading_changes_only_dj_tj() -> None:
+    names = ["DJOKO", "TJAHJO KUMOLO", "SITI AMINAH", "Hj. Nur Hayati, S.E.", "M. YUSUF", None, ""]
+    alt = fold_names(names, old_digraphs=False)
+    assert alt.tolist()[2:5] == fold_names(names).tolist()[2:5]
+    assert alt.tolist()[:2] == ["DYOKO", "TYAHYO KUMOLO"]
+    assert pd.isna(alt.iloc[5]) and alt.iloc[6] == ""
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("DEDI DARMADI", "DEDI EKO DARMADI"),
+    ("SRI MARYATI ENMATI", "SRI ENMATI"),
+    ("MUHAMMAD KURNIAWAN", "MUHAMMAD ZIDAN KURNIAWAN"),
+    ("RATNA UTAMI", "RATNA INDAH SARI UTAMI"),  # two middle names left out
+    ("SITI NUR AMINAH LESTARI", "SITI AMINAH LESTARI"),
+    ("dedi  darmadi", "DEDI EKO DARMADI"),  # spacing and case
+])
+def test_shortened_true(a: str, b: str) -> None:
+    assert shortened([a], [b]).tolist() == [True]
+    assert shortened([b], [a]).tolist() == [True]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("DEDI DARMADI", "DEDI DARMADI"),  # equal: not a dropped name (and exact anyway)
+    ("DEDI EKO DARMADI", "DEDI DWI DARMADI"),  # another middle name: another name
+    ("DEDI", "DEDI EKO DARMADI"),  # one token says too little
+    ("EKO DARMADI", "DEDI EKO DARMADI"),  # first name left out
+    ("DEDI EKO", "DEDI EKO DARMADI"),  # last name left out
+    ("DEDI DARMADI", "DEDI EKO DARMADI SAPUTRA"),
+    ("SITI AMINAH LESTARI", "SITI NUR AMINAH RAHAYU LESTARI X"),  # last token differs
+    ("ANDI BUDI KURNIAWAN", "ANDI EKO SAPUTRA KURNIAWAN"),  # BUDI is not in the longer name
+    ("CHONG LOI NYIT", "CHONG NYIT LOI"),
+    (None, "DEDI EKO DARMADI"),
+    ("", "DEDI"),
+])
+def test_shortened_false(a: str | None, b: str | None) -> None:
+    assert shortened([a], [b]).tolist() == [False]
+    assert shortened([b], [a]).tolist() == [False]
+
+
+def test_shortened_vector_and_lengths() -> None:
+    a = ["DEDI DARMADI", "ANDI KURNIAWAN", "SITI AMINAH", None]
+    b = ["DEDI EKO DARMADI", "ANDI EKO KURNIAWAN", "SITI NUR HAYATI", "SITI"]
+    assert shortened(a, b).tolist() == [True, True, False, False]
+    assert shortened(pd.Series(a), pa.array(b)).tolist() == [True, True, False, False]
+    assert shortened([], []).tolist() == []
+    with pytest.raises(ValueError):
+        shortened(["A B"], [])
+
+
+TOKENS = st.sampled_from(["DEDI", "EKO", "DARMADI", "SITI", "NUR", "AMINAH", "ANDI", "SRI", "LIE", "AH"])
+token_lists = st.lists(TOKENS, min_size=0, max_size=6)
+
+
+@PROPS
+@given(st.lists(st.tuples(token_lists, token_lists), min_size=1, max_size=10))
+def test_shortened_is_symmetric_and_irreflexive(pairs: list[tuple[list[str], list[str]]]) -> None:
+    a = [" ".join(x) for x, _ in pairs]
+    b = [" ".join(y) for _, y in pairs]
+    ab, ba = shortened(a, b), shortened(b, a)
+    assert ab.tolist() == ba.tolist()
+    assert not shortened(a, a).any()
+    for (x, y), hit in zip(pairs, ab.tolist(), strict=True):  # the definition, one pair at a time
+        s, lng = (x, y) if len(x) < len(y) else (y, x)
+        expected = (2 <= len(s) < len(lng) and s[0] == lng[0] and s[-1] == lng[-1] and set(s) <= set(lng))
+        assert hit == expected, (x, y)
+
+
+@PROPS
+@given(token_lists.filter(lambda t: len(t) >= 2), st.lists(TOKENS, min_size=1, max_size=3))
+def test_inserting_middle_names_gives_a_shortened_pair(name: list[str], middle: list[str]) -> None:
+    longer = [name[0], *middle, *name[1:]]
+    assert shortened([" ".join(name)], [" ".join(longer)]).tolist() == [True]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("INDAH SRI KURNIASIH", "RIA SRI KURNIASIH"),  # another given name
+    ("MUHAMMAD RIZKI PRATAMA", "MUHAMMAD RIZKI SAPUTRA"),  # another family name
+    ("BONG VUN VUN", "BONG FUNG VUN"),  # Hakka: the family name comes first, the given syllables after it
+    ("TAN MEI THIAM", "TAN THIAM MUI"),
+    ("CHONG LOI NYIT", "CHONG NYIT LOI"),  # syllables swapped: another given name
+    ("KIKI ISKANDAR", "VIKI ISKANDAR"),  # one edit, but another first letter
+])
+def test_other_token_true(a: str, b: str) -> None:
+    assert other_token([a], [b]).tolist() == [True]
+    assert other_token([b], [a]).tolist() == [True]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("LIE SUI AH", "LIE SOI AH"),  # a vowel typo in a short syllable
+    ("RIZAL TRI YULIANTO", "RIZAL TRE YULIANTO"),
+    ("SUPARMAN HADI", "SUPARMEN HADI"),
+    ("WAHYUNI SIREGAR", "WAHYUNY SIREGAR"),
+    ("SIREGAR ANDI", "ANDI SIREGAR"),  # written family name first
+    ("DEDI DARMADI", "DEDI EKO DARMADI"),  # token counts differ: a dropped middle name, see shortened
+    ("SUPARMAN", "SUPARDI"),  # one-token names are left to the similarity
+    ("DEDI DARMADI", "DEDI DARMADI"),
+    (None, "DEDI DARMADI"),
+])
+def test_other_token_false(a: str | None, b: str | None) -> None:
+    assert other_token([a], [b]).tolist() == [False]
+    assert other_token([b], [a]).tolist() == [False]
+
+
+@PROPS
+@given(st.lists(st.tuples(token_lists, token_lists), min_size=1, max_size=10))
+def test_other_token_is_symmetric_and_irreflexive(pairs: list[tuple[list[str], list[str]]]) -> None:
+    a = [" ".join(x) for x, _ in pairs]
+    b = [" ".join(y) for _, y in pairs]
+    assert other_token(a, b).tolist() == other_token(b, a).tolist()
+    assert not other_token(a, a).any()
+    diff_len = np.asarray([len(x) != len(y) for x, y in pairs])
+    assert not other_token(a, b)[diff_len].any()
+
+
+@PROPS
+@given(token_lists.filter(lambda t: len(t) >= 2), st.integers(0, 5), st.sampled_from("AEIOU"))
+def test_a_vowel_typo_is_not_another_token(name: list[str], pos: int, vowel: str) -> None:
+    """SUPARMAN / SUPARMEN: one vowel after the first letter changed keeps every token a spelling of itself."""
+    k = pos % len(name)
+    token = name[k]
+    vowels = [i for i, c in enumerate(token) if c in "AEIOU" and i > 0]
+    if vowels:
+        i = vowels[0]
+        name_b = [*name[:k], token[:i] + vowel + token[i + 1:], *name[k + 1:]]
+        assert other_token([" ".join(name)], [" ".join(name_b)]).tolist() == [False]

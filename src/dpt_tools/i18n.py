@@ -140,6 +140,8 @@ TEXTS.update({
     "dd_part_serial": {"id": "nomor urut", "en": "serial"},
     "dd_name_exact": {"id": "nama sama ({rarity})", "en": "same name ({rarity})"},
     "dd_name_similar": {"id": "nama mirip ({sim}, {rarity})", "en": "similar name ({sim}, {rarity})"},
+    "dd_name_shortened": {"id": "nama sama tanpa nama tengah (nama pendeknya {rarity})",
+                          "en": "same name without a middle name (the shorter name is {rarity})"},
     "dd_name_diff": {"id": "nama berbeda ({sim})", "en": "different name ({sim})"},
     "dd_rare": {"id": "jarang: 1 dari {n}", "en": "rare: 1 in {n}"},
     "dd_common": {"id": "umum: 1 dari {n}", "en": "common: 1 in {n}"},

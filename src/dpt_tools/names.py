@@ -82,6 +82,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 __all__ = [
     "COMMON_TOKENS",
@@ -93,7 +94,9 @@ __all__ = [
     "name_frequencies",
     "name_keys",
     "name_similarity",
+    "other_token",
     "phonetic_key",
+    "shortened",
     "split_titles",
     "token_frequencies",
 ]
@@ -439,15 +442,17 @@ def _dedouble(x: pa.Array) -> pa.Array:
     )
 
 
-def _fold_step(x: pa.Array) -> pa.Array:
-    """One pass of the folding rules 2-7 (see module docstring) on ASCII upper-case text."""
+def _fold_step(x: pa.Array, digraphs: bool = True) -> pa.Array:
+    """One pass of the folding rules 2-7 (see module docstring) on ASCII upper-case text; ``digraphs=False`` reads
+    an old DJ/TJ as D/T + old J (= Y) instead of the digraphs J/C (:func:`fold_names`)."""
     x, _ = _strip_titles(x, collect=False)
     x = _sub(x, r"['`]+", "")
     x = _squash(_sub(x, r"[^A-Z]+", " "))
     # pre-1972 spelling; order matters (see module docstring)
     x = pc.replace_substring(x, "OE", "U")
-    x = pc.replace_substring(x, "DJ", "J")
-    x = pc.replace_substring(x, "TJ", "C")
+    if digraphs:
+        x = pc.replace_substring(x, "DJ", "J")
+        x = pc.replace_substring(x, "TJ", "C")
     x = pc.replace_substring(x, "CH", "KH")
     x = pc.replace_substring(x, "J", "Y")
     x = _sub(x, r"\bNOOR", "NUR")
@@ -486,9 +491,9 @@ def _clean_unique(u: pa.Array) -> tuple[pa.Array, pa.Array]:
     return name, gelar
 
 
-def _fold_unique(clean: pa.Array) -> pa.Array:
+def _fold_unique(clean: pa.Array, digraphs: bool = True) -> pa.Array:
     """Folded key from a ``name_clean`` array (or any raw array)."""
-    return _fixpoint(_asciify(clean), _fold_step)
+    return _fixpoint(_asciify(clean), _fold_step if digraphs else (lambda x: _fold_step(x, digraphs=False)))
 
 
 def _phonetic_unique(u: pa.Array) -> pa.Array:
@@ -541,9 +546,15 @@ def split_titles(names: NamesLike) -> tuple[pd.Series, pd.Series]:
     return _to_series(pc.take(name, idx), index), _to_series(pc.take(gelar, idx), index)
 
 
-def fold_names(names: NamesLike) -> pd.Series:
-    """The matching key: ``A-Z`` and single spaces, titles removed, spelling variants folded (module docs)."""
-    return _on_unique(names, lambda u: _fold_unique(_clean_unique(u)[0]))
+def fold_names(names: NamesLike, *, old_digraphs: bool = True) -> pd.Series:
+    """The matching key: ``A-Z`` and single spaces, titles removed, spelling variants folded (module docs).
+
+    ``old_digraphs=False`` gives the *other reading* of an old-spelling DJ or TJ: the pre-1972 spelling wrote
+    modern Y as J, so an old DJ/TJ is either the digraph (DJOKO = JOKO, TJAHJO = CAHYO: the default) or D/T
+    followed by Y (ADITJA = ADITYA, WIDJASTUTI = WIDYASTUTI, PRASETJO = PRASETYO). The letters cannot tell which;
+    :mod:`dpt_tools.dedupe` compares both readings. Names without DJ/TJ fold the same either way.
+    """
+    return _on_unique(names, lambda u: _fold_unique(_clean_unique(u)[0], digraphs=old_digraphs))
 
 
 def compact(folded: NamesLike) -> pd.Series:
@@ -681,6 +692,105 @@ def name_similarity(a: NamesLike, b: NamesLike, *, common_tokens: Iterable[str] 
     score = np.clip(score, 0.0, 1.0)
     score[missing] = np.nan
     return score
+
+
+#: Two tokens are spellings of one name when they start with the same letter and are at most one edit apart
+#: (SUI / SOI, TRI / TRE, RUDE / RUDI), or when fuzz.ratio >= this (SUPARMAN / SUPARMEN, WAHYUNI / WAHYUNY …);
+#: KIKI / VIKI and YIN / NYIN are other names.
+TOKEN_TYPO_MIN = 0.8
+
+
+def other_token(a: NamesLike, b: NamesLike) -> np.ndarray:
+    """True where two FOLDED names with equally many tokens differ, at some position, by a token that is another
+    name rather than a spelling of it (see :data:`TOKEN_TYPO_MIN`).
+
+    ``INDAH SRI KURNIASIH`` / ``RIA SRI KURNIASIH``, ``MUHAMMAD RIZKI PRATAMA`` / ``MUHAMMAD RIZKI SAPUTRA``,
+    ``BONG VUN VUN`` / ``BONG FUNG VUN``, ``CHONG LOI NYIT`` / ``CHONG NYIT LOI``: similar strings, different
+    people. Token by token and not only the given name, because in a Chinese-Indonesian name the first token is the
+    family name (shared by a whole clan) and the given name is the syllables after it. Not for one-token names,
+    different token counts (a dropped middle name: :func:`shortened`), nor for the same tokens in another order
+    with another first token (``SIREGAR ANDI`` / ``ANDI SIREGAR``: a name written surname-first). Symmetric;
+    False where either side is null or empty.
+    """
+    xa, _ = _to_arrow(a)
+    xb, _ = _to_arrow(b)
+    if len(xa) != len(xb):
+        raise ValueError(f"other_token needs equal lengths, got {len(xa)} and {len(xb)}")
+    n = len(xa)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    xa = _squash(pc.utf8_upper(pc.fill_null(xa, "").cast(pa.large_string())))
+    xb = _squash(pc.utf8_upper(pc.fill_null(xb, "").cast(pa.large_string())))
+    na, nb = _ntok(xa), _ntok(xb)
+    cand = np.flatnonzero((na == nb) & (na >= 2) & ~pc.equal(xa, xb).to_numpy(zero_copy_only=False))
+    if len(cand) == 0:
+        return out
+    pick = pa.array(cand)
+    ca, cb = pc.take(xa, pick), pc.take(xb, pick)
+    la, lb = pc.utf8_split_whitespace(ca), pc.utf8_split_whitespace(cb)
+    fa, fb = pc.list_flatten(la), pc.list_flatten(lb)  # aligned: equal token counts
+    ta, tb = fa.to_pylist(), fb.to_pylist()
+    parent = pc.list_parent_indices(la).to_numpy(zero_copy_only=False)
+    kw: dict[str, Any] = {"workers": -1, "dtype": np.float64}
+    edits = process.cpdist(ta, tb, scorer=Levenshtein.distance, **kw)
+    ratio = process.cpdist(ta, tb, scorer=fuzz.ratio, **kw) / 100.0
+    initial = pc.equal(pc.utf8_slice_codeunits(fa, 0, 1), pc.utf8_slice_codeunits(fb, 0, 1)).to_numpy(
+        zero_copy_only=False)
+    other = ((edits > 1) | ~initial) & (ratio < TOKEN_TYPO_MIN)
+    hit = np.bincount(parent[other], minlength=len(cand)) > 0
+    rotated = (pc.equal(_sorted_tokens(ca), _sorted_tokens(cb)).to_numpy(zero_copy_only=False)
+               & ~pc.equal(_sub(ca, r" .*$", ""), _sub(cb, r" .*$", "")).to_numpy(zero_copy_only=False))
+    out[cand] = hit & ~rotated
+    return out
+
+
+def shortened(a: NamesLike, b: NamesLike) -> np.ndarray:
+    """True where one FOLDED name is the other with one or more middle tokens left out (a dropped middle name).
+
+    ``DEDI DARMADI`` / ``DEDI EKO DARMADI``, ``SRI ENMATI`` / ``SRI MARYATI ENMATI``: the shorter name has two or
+    more tokens and fewer than the longer, both start with the same token and end with the same token, and every
+    token of the shorter occurs in the longer. Symmetric (the shorter side is found per pair); False when either
+    side is null or empty, for equal token counts (a different middle name is another name) and for a one-token
+    name (``DEDI`` / ``DEDI EKO DARMADI`` says too little).
+
+    Why a relation of its own and not a similarity: a dropped middle name is a habit (the name in daily use on one
+    registration, the full name on the other), and its evidence is the rarity of the *shorter* name — every
+    ``ANDI … KURNIAWAN`` contains ``ANDI KURNIAWAN`` — which a similarity score cannot express. Vectorised: tokens
+    of all pairs are flattened once and matched as integer (pair, token) keys.
+    """
+    xa, _ = _to_arrow(a)
+    xb, _ = _to_arrow(b)
+    if len(xa) != len(xb):
+        raise ValueError(f"shortened needs equal lengths, got {len(xa)} and {len(xb)}")
+    n = len(xa)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    xa = _squash(pc.utf8_upper(pc.fill_null(xa, "").cast(pa.large_string())))
+    xb = _squash(pc.utf8_upper(pc.fill_null(xb, "").cast(pa.large_string())))
+    na, nb = _ntok(xa), _ntok(xb)
+    lo = np.minimum(na, nb)
+    same_ends = (pc.equal(_sub(xa, r" .*$", ""), _sub(xb, r" .*$", "")).to_numpy(zero_copy_only=False)
+                 & pc.equal(_sub(xa, r"^.* ", ""), _sub(xb, r"^.* ", "")).to_numpy(zero_copy_only=False))
+    cand = np.flatnonzero((lo >= 2) & (na != nb) & same_ends)
+    if len(cand) == 0:
+        return out
+    a_short = na[cand] < nb[cand]
+    pick = pa.array(cand)
+    ca, cb = pc.take(xa, pick), pc.take(xb, pick)
+    short = pc.if_else(pa.array(a_short), ca, cb)
+    long_ = pc.if_else(pa.array(a_short), cb, ca)
+    ls, ll = pc.utf8_split_whitespace(short), pc.utf8_split_whitespace(long_)
+    ts, tl = pc.list_flatten(ls), pc.list_flatten(ll)
+    codes = pc.dictionary_encode(pa.concat_arrays([ts, tl])).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    width = int(codes.max(initial=0)) + 1
+    ps = pc.list_parent_indices(ls).to_numpy(zero_copy_only=False).astype(np.int64)
+    pl = pc.list_parent_indices(ll).to_numpy(zero_copy_only=False).astype(np.int64)
+    found = np.isin(ps * width + codes[: len(ts)], pl * width + codes[len(ts):])
+    missing = np.bincount(ps[~found], minlength=len(cand))
+    out[cand] = missing == 0
+    return out
 
 
 def name_frequencies(folded: NamesLike, *, per_row: bool = False) -> pd.Series:

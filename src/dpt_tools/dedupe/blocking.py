@@ -156,6 +156,16 @@ def _initial(r: Records) -> np.ndarray:
     return np.where(r.name >= 0, t.initial[np.maximum(r.name, 0)], -1)
 
 
+def _alt_name_dob(r: Records) -> np.ndarray:
+    """The other reading of an old DJ/TJ (ADITJA → ADITYA) + birth date, kept only for blocks that hold a record
+    with such a reading: the modern spelling meets the old one even when every name-based key differs
+    (SARWIDJO / SARWIDDJO, ADITJA / ADITYA)."""
+    own = np.where(r.name >= 0, r.names.compact[np.maximum(r.name, 0)] if len(r.names.compact) else -1, -1)
+    key = _combine(r.name_alt, _day(r))
+    has_alt = (r.name_alt != own) & (key >= 0)
+    return np.where(np.isin(key, key[has_alt]) & (key >= 0), key, -1)
+
+
 def _nik_rule(p: int, q: int) -> BlockingRule:
     return BlockingRule(f"nik_typo_{p}_{q}", _nik_wild(p, q), (_nik_wild(p), _nik_wild(q), _nik_swap(p)),
                         order="nik", windowed=False, cap=3)
@@ -179,6 +189,7 @@ RULES: tuple[BlockingRule, ...] = (
     # a dropped or added middle name keeps the first and last tokens; huge blocks split by the other token
     BlockingRule("first_token_dob", _name_key("first", _day), (_name_code("last"),), cap=20),
     BlockingRule("last_token_dob", _name_key("last", _day), (_name_code("first"),), cap=20),
+    BlockingRule("old_spelling_dob", _alt_name_dob),
 )
 
 

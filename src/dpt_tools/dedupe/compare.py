@@ -13,17 +13,16 @@ import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from ..names import name_similarity
+from ..names import name_similarity, other_token, shortened
 from .records import NO_DAY, Records, month_day
 
 # NIK levels
 NIK_MISSING, NIK_EXACT, NIK_TYPO_REGION, NIK_TYPO_DATE, NIK_TYPO_SERIAL, NIK_DIFF = range(6)
 NIK_LEVELS = ("missing", "exact", "typo_region", "typo_date", "typo_serial", "different")
-# name levels (similarity thresholds below)
-NAME_MISSING, NAME_EXACT, NAME_HIGH, NAME_MID, NAME_LOW, NAME_DIFF = range(6)
-NAME_LEVELS = ("missing", "exact", "high", "mid", "low", "different")
+# name levels (similarity thresholds below); "shortened": one name is the other without a middle name
+NAME_MISSING, NAME_EXACT, NAME_HIGH, NAME_MID, NAME_LOW, NAME_DIFF, NAME_SHORTENED = range(7)
+NAME_LEVELS = ("missing", "exact", "high", "mid", "low", "different", "shortened")
 NAME_HIGH_MIN, NAME_MID_MIN, NAME_LOW_MIN = 0.92, 0.85, 0.75
-GIVEN_TYPO_MIN = 0.8  # fuzz.ratio of two given names that are one spelling (SUPARMAN / SUPARMEN)
 # birth date levels
 DOB_MISSING, DOB_EXACT, DOB_TYPO, DOB_DIFF = range(4)
 DOB_LEVELS = ("missing", "exact", "typo", "different")
@@ -144,7 +143,8 @@ def _distinct_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def compare_names(r: Records, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(level, similarity) of the folded names; similarity from :func:`dpt_tools.names.name_similarity`, computed
     once per distinct pair of names. Equal folded or compact forms (NUR HAYATI = NURHAYATI), also without the word
-    BIN/BINTI (GUNTUR BIN BUDI = GUNTUR BUDI), are exact."""
+    BIN/BINTI (GUNTUR BIN BUDI = GUNTUR BUDI), and the other reading of an old DJ/TJ (ADITJA = ADITYA,
+    records.name_alt) are exact."""
     ca, cb = r.name[a], r.name[b]
     sim = np.full(len(a), np.nan, dtype=np.float32)
     level = np.full(len(a), NAME_MISSING, dtype=np.int8)
@@ -152,6 +152,8 @@ def compare_names(r: Records, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
     t = r.names
     xa, xb = np.maximum(ca, 0), np.maximum(cb, 0)
     same = present & ((ca == cb) | (t.compact[xa] == t.compact[xb]) | (t.nobin[xa] == t.nobin[xb]))
+    alt_a, alt_b = r.name_alt[a], r.name_alt[b]
+    same |= present & ((alt_a == t.compact[xb]) | (t.compact[xa] == alt_b) | (alt_a == alt_b))
     sim[same] = 1.0
     todo = np.flatnonzero(present & ~same)
     if len(todo):
@@ -162,19 +164,38 @@ def compare_names(r: Records, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
         [sim[present] >= 1.0, sim[present] >= NAME_HIGH_MIN, sim[present] >= NAME_MID_MIN,
          sim[present] >= NAME_LOW_MIN], [NAME_EXACT, NAME_HIGH, NAME_MID, NAME_LOW], NAME_DIFF)
     level[same] = NAME_EXACT
-    # Another given name is another person even when the rest agrees (INDAH SRI KURNIASIH / RIA SRI KURNIASIH):
-    # with equally many tokens, a given name that is not a typo of the other pushes a high/mid pair down to low.
-    near = np.flatnonzero((level == NAME_HIGH) | (level == NAME_MID))
-    if len(near):
-        ga, gb = t.given[ca[near]], t.given[cb[near]]
-        cand = (ga != gb) & (t.ntok[ca[near]] == t.ntok[cb[near]]) & (ga >= 0) & (gb >= 0)
-        if cand.any():
-            idx = near[cand]
-            typo = text_similarity(t.givens, ga[cand], gb[cand]) >= GIVEN_TYPO_MIN
-            level[idx[~typo]] = NAME_LOW
     # a similarity of 1.0 that is not an equal folded/compact form (token order, dropped token) is not "exact"
     level[present & ~same & (level == NAME_EXACT)] = NAME_HIGH
+    # Another name in one position is another person even when the rest agrees (INDAH SRI KURNIASIH / RIA SRI
+    # KURNIASIH, BONG VUN VUN / BONG FUNG VUN): a high/mid pair with such a token goes down to low.
+    near = np.flatnonzero(((level == NAME_HIGH) | (level == NAME_MID)) & (t.ntok[xa] == t.ntok[xb]))
+    if len(near):
+        u, v, inv = _distinct_pairs(ca[near], cb[near])
+        other = other_token(t.folded.take(pa.array(u)), t.folded.take(pa.array(v)))
+        level[near[other[inv]]] = NAME_LOW
+    # a dropped middle name (DEDI DARMADI / DEDI EKO DARMADI) is its own level, whatever the similarity: its
+    # evidence is the rarity of the shorter name (score.py), not closeness of spelling
+    level[shortened_pairs(r, ca, cb, present & ~same)] = NAME_SHORTENED
     return level, sim
+
+
+def shortened_pairs(r: Records, ca: np.ndarray, cb: np.ndarray, todo: np.ndarray) -> np.ndarray:
+    """Which pairs of name codes (where ``todo``) are one name and the same name without a middle name
+    (:func:`dpt_tools.names.shortened`); the token test runs once per distinct pair that passes the cheap code
+    tests (token counts differ, same first and same last token)."""
+    out = np.zeros(len(ca), dtype=bool)
+    t = r.names
+    if not len(t.ntok):
+        return out
+    xa, xb = np.maximum(ca, 0), np.maximum(cb, 0)
+    na, nb = t.ntok[xa], t.ntok[xb]
+    cand = np.flatnonzero(todo & (na != nb) & (np.minimum(na, nb) >= 2) & (t.first[xa] == t.first[xb])
+                          & (t.last[xa] == t.last[xb]))
+    if len(cand):
+        u, v, inv = _distinct_pairs(ca[cand], cb[cand])
+        hit = shortened(t.folded.take(pa.array(u)), t.folded.take(pa.array(v)))
+        out[cand] = hit[inv]
+    return out
 
 
 def text_similarity(values: pa.Array, x: np.ndarray, y: np.ndarray) -> np.ndarray:

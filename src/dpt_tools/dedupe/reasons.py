@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from ..i18n import t
 from . import compare as C
 from .records import Records
-from .score import Scored
+from .score import Scored, middle_name_share
 
 RARE_FROM = 10_000  # "rare" when one voter in 10,000 or fewer shares the value
 COMMON_UNTIL = 1_000  # "common" when one voter in 1,000 or more shares it
@@ -84,6 +84,10 @@ def build_reasons(r: Records, cmp: C.Comparison, sc: Scored, conflict: np.ndarra
     if similar.any():
         name_text[similar] = _combine2(sim_s[similar], rare[similar],
                                        lambda s, q: t("dd_name_similar", lang, sim=s, rarity=q))
+    short = cmp.name == C.NAME_SHORTENED
+    if short.any():  # how common the shorter name is (its u without the middle-name share)
+        rare_short = rarity(sc.name_u[short] / middle_name_share(r.names), lang)
+        name_text[short] = _fmt_map(rare_short, lambda v: t("dd_name_shortened", lang, rarity=v))
     diff = cmp.name == C.NAME_DIFF
     name_text[diff] = _fmt_map(sim_s[diff], lambda v: t("dd_name_diff", lang, sim=v)) if diff.any() else []
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from ..fields import FIELDS
 from ..load import Roll
-from ..names import COMMON_TOKENS, name_keys
+from ..names import fold_names, name_keys
 from ..nik import decode_nik
 
 #: Sentinel for "no date" in arrays of days since 1970-01-01.
@@ -44,8 +44,6 @@ class NameTable:
     first: np.ndarray  # int code of the first token
     last: np.ndarray  # int code of the last token
     sorted_tokens: np.ndarray  # int code of the tokens in alphabetical order
-    given: np.ndarray  # int code of the given name: first token after leading common tokens (MUHAMMAD, SITI …)
-    givens: pa.Array  # distinct given names (index = given code)
     ntok: np.ndarray  # tokens in the folded name
     initial: np.ndarray  # code of the first letter of the compact form, -1 if none
     rank: np.ndarray  # alphabetical rank of the compact form (orders huge blocks so that look-alikes are adjacent)
@@ -70,6 +68,9 @@ class Records:
     sex: np.ndarray  # int8 0 unknown, 1 L, 2 P (column, else NIK)
     marital: np.ndarray  # int8 0 unknown, 1 B, 2 S, 3 P
     name: np.ndarray  # int32 folded-name code, -1 missing
+    #: int32 code (in the space of ``names.compact``) of the name's other reading of an old DJ/TJ (ADITJA →
+    #: ADITYA); the name's own compact code when it has none, -1 missing
+    name_alt: np.ndarray
     names: NameTable
     nkk: np.ndarray  # int64, -1 unless 16 digits
     kel: np.ndarray  # int32 kelurahan code, -1 missing
@@ -182,8 +183,9 @@ def read_frequencies(frame: pd.DataFrame, source: str = "frequencies") -> pd.Ser
     return out.groupby(level=0, sort=False).max()
 
 
-def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.ndarray, NameTable]:
-    """Row → folded-name code, and the table of distinct folded names with their keys and frequencies."""
+def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.ndarray, np.ndarray, NameTable]:
+    """Row → folded-name code, row → compact code of the other reading of an old DJ/TJ (see
+    :func:`dpt_tools.names.fold_names`), and the table of distinct folded names with their keys and frequencies."""
     raw_codes, raw_uniq = encode(raw_names)
     keys = name_keys(raw_uniq)  # on the distinct raw spellings only
     folded_u = pa.array(keys["folded"].astype(object).where(keys["folded"].notna(), None).to_numpy(),
@@ -202,15 +204,23 @@ def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.
         vals = keys[col].astype(object).to_numpy()[rep] if nf else np.zeros(0, dtype=object)
         return factorize(pa.array(vals, type=pa.large_string(), from_pandas=True)) if nf else np.zeros(0, np.int32)
 
-    given_s = folded
-    common = "|".join(sorted(COMMON_TOKENS, key=lambda t: (-len(t), t)))
-    for _ in range(3):  # as names.phonetic_key: skip leading common tokens while two or more tokens remain
-        given_s = pc.replace_substring_regex(given_s, rf"^(?:{common}) (\S+ \S+.*)$", r"\1")
-    given_s = pc.replace_substring_regex(given_s, r" .*$", "")
-    given, givens = encode(given_s) if nf else (np.zeros(0, np.int32), pa.array([], pa.large_string()))
     ntok = (pc.count_substring(folded, " ").to_numpy(zero_copy_only=False) + 1) if nf else np.zeros(0, np.int64)
     compact_s = pc.replace_substring(folded, " ", "")
-    compact_codes = factorize(compact_s) if nf else np.zeros(0, np.int32)
+    # the other reading of an old DJ/TJ (D/T + Y), only for raw spellings that contain one, coded together with
+    # the compact forms so that ADITJA's reading ADITYA meets the modern ADITYA
+    has_dj = np.flatnonzero(pc.fill_null(pc.match_substring_regex(pc.utf8_upper(raw_uniq), "DJ|TJ"), False)
+                            .to_numpy(zero_copy_only=False)) if len(raw_uniq) else np.zeros(0, np.int64)
+    alt_s = fold_names(raw_uniq.take(pa.array(has_dj, type=pa.int64())), old_digraphs=False).str.replace(" ", "")
+    alt_arr = pa.array(alt_s.astype(object).where(alt_s.notna() & (alt_s != ""), None).to_numpy(),
+                       type=pa.large_string(), from_pandas=True)
+    joint = factorize(pa.concat_arrays([compact_s.cast(pa.large_string()), alt_arr])) if nf else \
+        np.zeros(len(alt_arr), np.int32)
+    compact_codes = joint[:nf]
+    raw_alt = np.where(fcode_of_raw >= 0, compact_codes[np.maximum(fcode_of_raw, 0)] if nf else -1, -1)
+    alt_codes = joint[nf:]
+    ok_alt = (alt_codes >= 0) & (fcode_of_raw[has_dj] >= 0)
+    raw_alt[has_dj[ok_alt]] = alt_codes[ok_alt]
+    name_alt = np.where(raw_codes >= 0, raw_alt[np.maximum(raw_codes, 0)] if len(raw_alt) else -1, -1)
     initial = factorize(pc.utf8_slice_codeunits(compact_s, 0, 1)) if nf else np.zeros(0, np.int32)
     nobin_s = pc.replace_substring_regex(pc.replace_substring_regex(folded, r" BIN(?:TI)? ", " "), " ", "")
     nobin = factorize(nobin_s) if nf else np.zeros(0, np.int32)
@@ -231,11 +241,11 @@ def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.
         from_table = hit
     table = NameTable(
         folded=folded, compact=compact_codes, nobin=nobin, phonetic=code_of("phonetic"), first=code_of("first_token"),
-        last=code_of("last_token"), sorted_tokens=code_of("name_sorted"), given=given, givens=givens,
+        last=code_of("last_token"), sorted_tokens=code_of("name_sorted"),
         ntok=ntok.astype(np.int16), initial=initial, rank=rank, count=count, freq=freq,
         from_table=from_table,
     )
-    return name, table
+    return name, name_alt.astype(np.int32), table
 
 
 def build_records(rolls: list[Roll], reference: np.datetime64 | str,
@@ -262,7 +272,7 @@ def build_records(rolls: list[Roll], reference: np.datetime64 | str,
     sex = np.where(sex > 0, sex, nik_sex).astype(np.int8)
     marital = _code_of(_concat(rolls, "status_kawin"), ("B", "S", "P"))
 
-    name, names = _name_table(_concat(rolls, "nama"), frequencies)
+    name, name_alt, names = _name_table(_concat(rolls, "nama"), frequencies)
     nkk = _digits16(_concat(rolls, "nkk"))
 
     kel, _ = encode(_concat(rolls, "kelurahan"))
@@ -296,7 +306,8 @@ def build_records(rolls: list[Roll], reference: np.datetime64 | str,
 
     return Records(
         n=n, sources=[r.source for r in rolls], src=src, row=row, nik=nik, nik_day=nik_day, nik_sex=nik_sex,
-        day=day, day_col=day_col, sex=sex, marital=marital, name=name, names=names, nkk=nkk, kel=kel,
+        day=day, day_col=day_col, sex=sex, marital=marital, name=name, name_alt=name_alt, names=names, nkk=nkk,
+        kel=kel,
         tps=tps.astype(np.int32), addr=addr.astype(np.int32), place=place, places=places,
         place_freq=place_freq, day_freq=day_freq,
         complete=complete, placeholder=placeholder,

@@ -11,8 +11,10 @@ Agreement on a common value is weak evidence because its ``u`` is the value's fr
   the roll, estimated by the rule of succession — k other carriers seen → (k + 1) / N, so a third voter of that name
   halves the weight of the agreement — or the share in the ``--frequencies`` table of a larger roll, so MUHAMMAD
   RIZKI counts for little and a rare name for a lot; near names (high, mid) weigh by the commoner of the two names
-  times ``name_tf_kappa`` (DEDI SAPUTRA vs DEDI EKO SAPUTRA is about as weak as DEDI SAPUTRA); low/different by
-  their rate among random pairs of the roll;
+  times ``name_tf_kappa``; low/different by their rate among random pairs of the roll; a dropped middle name
+  (level ``shortened``: DEDI DARMADI / DEDI EKO DARMADI) by the share of voters carrying the *shorter* name, times
+  the share of names that have a middle name to drop (:func:`middle_name_share`) — ANDI KURNIAWAN, the short form of
+  every ANDI … KURNIAWAN, is weak;
 * birth date: ``u`` = the share of voters born that day, at least a model share in which the Dukcapil placeholders
   are 20× (1 July), 11× (31 December), 5× (1 January) and 1.5× (the 15th) an ordinary day;
 * birthplace: ``u`` = the share of voters born there (PANGKALPINANG tells little in Pangkalpinang).
@@ -61,7 +63,8 @@ class Model:
         # NIKs of two people born the same day in one kecamatan are often one serial apart: a serial typo is weak
         C.NIK_TYPO_REGION: 0.01, C.NIK_TYPO_DATE: 0.002, C.NIK_TYPO_SERIAL: 0.15, C.NIK_DIFF: 0.84})
     name_m: dict[int, float] = field(default_factory=lambda: {
-        C.NAME_EXACT: 0.70, C.NAME_HIGH: 0.15, C.NAME_MID: 0.07, C.NAME_LOW: 0.04, C.NAME_DIFF: 0.04})
+        C.NAME_EXACT: 0.70, C.NAME_SHORTENED: 0.05, C.NAME_HIGH: 0.12, C.NAME_MID: 0.05, C.NAME_LOW: 0.04,
+        C.NAME_DIFF: 0.04})
     #: u of a near-identical name (high, mid) = kappa x the frequency of the commoner of the two names: a name has a
     #: few spelling variants, so a random voter is that close to it about kappa times as often as equal to it
     name_tf_kappa: dict[int, float] = field(default_factory=lambda: {C.NAME_HIGH: 2.0, C.NAME_MID: 4.0})
@@ -133,6 +136,20 @@ def estimate_name_u(r: Records, model: Model, seed: int = 0) -> dict[int, float]
     return u
 
 
+def carrier_freq(t: NameTable, codes: np.ndarray, total: int) -> np.ndarray:
+    """u of a name level whose evidence is one record's name (the shorter name of a dropped middle name): the share
+    of voters carrying it, ``count / N`` (``count - 1`` carriers other than the record, plus one), or the
+    ``--frequencies`` table's share."""
+    x = np.maximum(codes, 0)
+    return np.where(t.from_table[x], t.freq[x], np.maximum(t.count[x], 1) / total)
+
+
+def middle_name_share(t: NameTable) -> float:
+    """Share of named voters whose name has three or more tokens (a middle name that can be left out)."""
+    total = int(t.count.sum())
+    return float(t.count[t.ntok >= 3].sum()) / total if total else 1.0
+
+
 def succession_freq(t: NameTable, codes: np.ndarray, total: int) -> np.ndarray:
     """u of an exact agreement on each name code: ``(count - 1) / N`` (``count - 2`` other carriers plus one),
     or the ``--frequencies`` table's share."""
@@ -178,11 +195,19 @@ def evidence(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int
     # exact: the roll's count by the rule of succession — k = count-2 other carriers seen → (k+1)/N, so a third
     # voter with the name weakens the pair (records.freq floors k at one: no other carrier and one count alike)
     ex = cmp.name == C.NAME_EXACT
+    total = max(int(t.count.sum()), 1)
     if len(t.count) and ex.any():
-        total = max(int(t.count.sum()), 1)
         ea = succession_freq(t, r.name[a[ex]], total)
         eb = succession_freq(t, r.name[cmp.b[ex]], total)
         name_u[ex] = np.maximum(ea, eb)
+    # dropped middle name: the shorter name's share of voters — DEDI DARMADI (one in a million) is strong, ANDI
+    # KURNIAWAN (every ANDI … KURNIAWAN's short form) weak — times the share of voters whose name has a middle
+    # name to drop (m of the level is a share of *all* duplicates; only those with three or more tokens can show it)
+    sh = cmp.name == C.NAME_SHORTENED
+    if len(t.count) and sh.any():
+        ca, cb = r.name[a[sh]], r.name[cmp.b[sh]]
+        short = np.where(t.ntok[np.maximum(ca, 0)] < t.ntok[np.maximum(cb, 0)], ca, cb)
+        name_u[sh] = carrier_freq(t, short, total) * middle_name_share(t)
     for lv, kappa in model.name_tf_kappa.items():
         sel = cmp.name == lv
         name_u[sel] = np.maximum(kappa * fmax[sel], 1.0 / big_n)
@@ -196,7 +221,7 @@ def evidence(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int
     dob_u[cmp.dob == C.DOB_TYPO] = min(1.0, model.dob_typo_neighbours * ORDINARY_DAY_SHARE)
 
     # sex: agreement says nothing once the names agree (names carry the sex); disagreement always counts
-    names_agree = np.isin(cmp.name, (C.NAME_EXACT, C.NAME_HIGH, C.NAME_MID))
+    names_agree = np.isin(cmp.name, (C.NAME_EXACT, C.NAME_SHORTENED, C.NAME_HIGH, C.NAME_MID))
     w_sex = np.where(cmp.sex == C.DIFF, model.sex_diff, np.where((cmp.sex == C.AGREE) & ~names_agree,
                                                                   model.sex_agree, 0.0))
     marital_u = _lookup(cmp.marital, model.marital_u, 1.0)
