@@ -3,8 +3,10 @@
 Generates a 1,000,000-row synthetic roll (Excel-export form, every problem planted) and writes COPIES of it one
 after another as one file; copies after the first become other people in other TPS (the NIK/NKK province digits
 become 9k, TPS numbers + 1000k), so duplicates and TPS sizes stay those of the planted roll. Then runs, each in its
-own child process, ``dpt validate FILE --out DIR --quiet`` whole (``--part-rows 0``) and in parts (default part
-size), reports wall time, CPU time and peak RSS, and checks that both findings files are byte-identical.
+own child process, ``dpt validate FILE --out DIR --quiet`` whole (``--part-rows 0``), in parts in one process
+(``--jobs 1``) and in parts with the default worker processes; reports wall time, CPU time and the peak of the
+summed RSS of the process tree (sampled every 0.1 s: workers count too), and checks that the findings files are
+byte-identical.
 
     python bench/bench_parts.py --copies 5 --workdir /tmp/dpt-parts
 """
@@ -14,7 +16,11 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import os
+import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,7 +29,7 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dpt_tools.synth import synth_roll, write_roll
-from measure import machine, measure
+from measure import machine
 
 
 def replicate(src: Path, dst: Path, copies: int) -> int:
@@ -54,6 +60,43 @@ def replicate(src: Path, dst: Path, copies: int) -> int:
     return table.num_rows * copies
 
 
+def _tree_rss(pid: int) -> int:
+    """Summed resident memory (bytes) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    children.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except OSError:
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+        todo.extend(children.get(p, []))
+    return total
+
+
+def measure_tree(cmd: list[str]) -> dict:
+    """Wall time, CPU time of the tree (user + sys of waited-for descendants) and peak summed RSS of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": wall, "cpu": cpu, "peak_mb": peak / 2**20, "returncode": proc.returncode}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, default=5)
@@ -71,20 +114,23 @@ def main() -> None:
     if not big.exists():
         replicate(one, big, args.copies)
     dpt = [sys.executable, "-m", "dpt_tools.cli", "validate", str(big), "--quiet"]
+    modes = {"whole": ["--part-rows", "0"], "parts, 1 process": ["--jobs", "1"], "parts, workers": []}
     results = {}
-    for name, extra in (("parts", []), ("whole", ["--part-rows", "0"])):
-        out = work / f"out_{name}"
-        results[name] = measure([*dpt, "--out", str(out), *extra])
+    for i, (name, extra) in enumerate(modes.items()):
+        out = work / f"out_{i}"
+        results[name] = measure_tree([*dpt, "--out", str(out), *extra])
         results[name]["summary"] = json.loads((out / "summary.json").read_text())
-    same = filecmp.cmp(work / "out_parts" / "findings.csv", work / "out_whole" / "findings.csv", shallow=False)
-    print(f"machine: {machine()}")
+        results[name]["findings"] = out / "findings.csv"
+    same = all(filecmp.cmp(results["whole"]["findings"], r["findings"], shallow=False) for r in results.values())
+    print(f"machine: {machine()}; load average before: {os.getloadavg()[0]:.2f}")
     print(f"file: {big.name}, {big.stat().st_size / 1e6:.0f} MB, {results['whole']['summary']['rows']:,} rows; "
-          f"parts: {results['parts']['summary'].get('parts')}; findings byte-identical: {same}")
-    print("| mode | wall s | CPU s | peak RSS MB | findings |")
-    print("|---|---|---|---|---|")
-    for name in ("whole", "parts"):
-        r = results[name]
-        print(f"| {name} | {r['seconds']:.2f} | {r['cpu']:.2f} | {r['peak_mb']:,.0f} | {r['summary']['findings']:,} |")
+          f"findings byte-identical in every mode: {same}")
+    print("| mode | parts | wall s | CPU s | peak RSS MB (all processes) | findings |")
+    print("|---|---|---|---|---|---|")
+    for name, r in results.items():
+        print(f"| {name} | {r['summary'].get('parts', 1)} | {r['seconds']:.2f} | {r['cpu']:.2f} | "
+              f"{r['peak_mb']:,.0f} | {r['summary']['findings']:,} |")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     if not same:
         sys.exit("findings differ between whole-file and parts")
 
