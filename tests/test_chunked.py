@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dpt_tools.chunked import record_end, validate_in_parts, wants_parts
+from dpt_tools.chunked import validate_in_parts, wants_parts
 from dpt_tools.cli import cli
 from dpt_tools.config import Settings
 from dpt_tools.errors import InputError
@@ -142,7 +142,7 @@ def test_stray_quote_after_the_first_part_reads_the_file_again(frame, tmp_path, 
     path.write_bytes("\r\n".join(text).encode("utf-8"))
     summ = _same(path, tmp_path)
     assert any("stray quote" in n for n in summ["notes"])
-    assert len(passes) == 2
+    assert len(passes) >= 2  # read again with quotes taken literally (after growing the part once or twice)
 
 
 def test_cp1252_bytes_after_the_first_part(frame, tmp_path, passes):
@@ -176,17 +176,10 @@ def test_nik_column_mangled_only_further_down(frame, tmp_path, passes):
     assert len(passes) == 2
 
 
-def test_record_end_respects_quotes():
-    assert record_end(b'a;b\nc;"d\ne"\nf', b"\n", True) == len(b'a;b\nc;"d\ne"\n')
-    assert record_end(b'a;b\nc;"d\ne', b"\n", True) == len(b"a;b\n")
-    assert record_end(b'a;b\nc;"d\ne', b"\n", False) == len(b'a;b\nc;"d\n')
-    assert record_end(b"no line end", b"\n", True) == 0
-
-
 def test_bad_inputs_are_clear_errors(tmp_path):
-    (tmp_path / "empty.csv").write_bytes(b"")
-    (tmp_path / "header.csv").write_text("NIK;NAMA;TGL LAHIR\r\n\r\n")
-    for name, message in (("empty.csv", "empty"), ("header.csv", "header only"), ("missing.csv", "not found")):
+    (tmp_path / "a.csv").write_bytes(b"")
+    (tmp_path / "b.csv").write_text("NIK;NAMA;TGL LAHIR\r\n\r\n")
+    for name, message in (("a.csv", "file is empty"), ("b.csv", "header only"), ("c.csv", "not found")):
         with pytest.raises(InputError, match=message):
             validate_in_parts(tmp_path / name, Settings(), part_rows=10)
 

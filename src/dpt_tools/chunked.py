@@ -28,9 +28,10 @@ temporary directory (``$TMPDIR``), removed at the end.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
+import glob
 import hashlib
+import io
 import json
 import math
 import multiprocessing
@@ -63,12 +64,14 @@ from .load import (
     Dialect,
     RawRead,
     Roll,
+    _header,
     _to_utf8,
+    assemble_records,
     build_roll,
     parquet_strings,
-    read_csv_strings,
     sniff_delimiter,
     sniff_encoding,
+    stray_quote,
 )
 from .output import FORMULA_START, atomic_paths, guard_formulas, to_arrow, write_json
 from .rules.base import SEVERITIES, Context
@@ -80,6 +83,8 @@ from .validate import FINDING_COLUMNS, _findings_for, applicable, run_rules
 
 #: Rules that compare records sharing a key; every other rule looks at one record.
 GROUP_RULES = ("nik_duplicate", "tps_over_capacity", "family_split_tps")
+#: Group keys are spilled into at most this many hash partitions (each checked alone at the end).
+MAX_PARTITIONS = 64
 #: Inputs above this many (estimated) rows are read in parts by default: a whole read would need ~7 GB.
 AUTO_ROWS = 5_000_000
 #: Rows checked at once (split between the worker processes): ~1.1–1.4 GB at the peak (bench/RESULTS.md).
@@ -107,130 +112,120 @@ class Verdicts:
     bom: bool = False
     literal: bool = False  # a stray quote: every quote is a plain character
     nik_numeric: bool | None = None  # the NIK column went through a number format
+    block_scale: int = 1  # parts this many times larger (a record longer than a part)
 
 
-# ------------------------------------------------------------------------------------------------ cutting parts
-def record_end(buf: bytes, newline: bytes, quoting: bool) -> int:
-    """Length of the longest prefix of ``buf`` made of whole records: up to a line end outside quotes (0: none).
+# ------------------------------------------------------------------------------------------------ reading parts
+class _HashingReader(io.RawIOBase):
+    """The input file for pyarrow's streaming reader, hashed as it is read (the digest covers every byte)."""
 
-    Inside a quoted value quotes come in pairs (``""``), so a line end closes a record exactly when the number of
-    quote characters before it is even."""
-    end = buf.rfind(newline)
-    if end < 0:
-        return 0
-    if not quoting:
-        return end + len(newline)
-    quotes = buf.count(b'"', 0, end)
-    while end >= 0:
-        if quotes % 2 == 0:
-            return end + len(newline)
-        prev = buf.rfind(newline, 0, end)
-        quotes -= buf.count(b'"', prev + 1, end)
-        end = prev
-    return 0
-
-
-def _first_record_end(buf: bytes, newline: bytes, quoting: bool) -> int:
-    """End of the header record (the first line end outside quotes)."""
-    pos = buf.find(newline)
-    while pos >= 0:
-        if not quoting or buf.count(b'"', 0, pos) % 2 == 0:
-            return pos + len(newline)
-        pos = buf.find(newline, pos + 1)
-    return len(buf)
-
-
-def _newline(sample: bytes) -> bytes:
-    """LF (or CRLF) line ends, or old Mac CR-only ones."""
-    return b"\n" if b"\n" in sample or b"\r" not in sample else b"\r"
-
-
-class _Utf8Stream:
-    """The input as UTF-8 bytes, block by block (cp1252 and UTF-16 transcoded on the way), hashing the source."""
-
-    def __init__(self, fh: BinaryIO, encoding: str, bom: bool) -> None:
+    def __init__(self, fh: BinaryIO, skip: int = 0) -> None:
+        super().__init__()
         self.fh = fh
         self.sha = hashlib.sha256()
-        self.decoder = None if encoding == "utf-8" else codecs.getincrementaldecoder(encoding)(errors="replace")
-        self.skip = 3 if (encoding == "cp1252" and bom) else 0  # a UTF-8 BOM before cp1252 text
+        self.done = 0
+        if skip:  # a UTF-8 BOM before cp1252 text: hashed, not parsed
+            head = fh.read(skip)
+            self.sha.update(head)
+            self.done += len(head)
 
-    def read(self, n: int) -> bytes:
-        data = self.fh.read(n)
-        self.sha.update(data)
-        if self.skip:
-            data, self.skip = data[self.skip:], 0
-        if self.decoder is None:
-            return data
-        return self.decoder.decode(data, final=not data).encode("utf-8")
+    def readable(self) -> bool:
+        return True
 
+    def readinto(self, buffer: Any) -> int:
+        n = self.fh.readinto(buffer)
+        if n:
+            self.sha.update(memoryview(buffer)[:n])
+            self.done += n
+        return n or 0
 
-class _CsvParts:
-    """The file's parts as UTF-8 bytes with the header line in front; ``sha256`` of the source once exhausted."""
-
-    def __init__(self, path: Path, verdicts: Verdicts, part_bytes: int, progress: PartProgress | None) -> None:
-        self.path, self.verdicts, self.part_bytes, self.progress = path, verdicts, part_bytes, progress
-        self.sha256 = ""
-
-    def __iter__(self) -> Iterator[list[bytes]]:
-        """Yields a one-item list the consumer empties (``pop``), so that no frame here keeps a part alive."""
-        size = max(1, self.path.stat().st_size)
-        part_bytes = self.part_bytes
-        with self.path.open("rb") as fh:
-            stream = _Utf8Stream(fh, self.verdicts.encoding or "utf-8", self.verdicts.bom)
-            buf = stream.read(part_bytes)
-            newline = _newline(buf[:1 << 20])
-            quoting = not self.verdicts.literal
-            header_end = _first_record_end(buf, newline, quoting)
-            header = buf[:header_end].lstrip(b"\xef\xbb\xbf")
-            first, eof = True, False
-            while buf:
-                cut = len(buf) if eof else record_end(buf, newline, quoting)
-                if not eof and (len(buf) < part_bytes or cut <= (header_end if first else 0)):
-                    if len(buf) >= 4 * part_bytes:  # no record end in 4 parts: a quote that never closes
-                        raise _Restart(replace(self.verdicts, literal=True))
-                    more = stream.read(part_bytes)
-                    eof = not more
-                    buf += more
-                    continue
-                view = memoryview(buf)
-                part = bytes(view[:cut]) if first else b"".join((header, view[:cut]))  # one copy
-                buf = bytes(view[cut:])
-                del view
-                if self.progress is not None:
-                    self.progress(fh.tell(), size)
-                slot = [part]
-                del part
-                yield slot
-                first = False
-            self.sha256 = stream.sha.hexdigest()
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
 
 
-def _read_part(payload: bytes | pa.Table, first: bool, name: str, verdicts: Verdicts) -> RawRead:
-    """One part read as the whole-file reader reads it (row numbers from 1 within the part)."""
-    if isinstance(payload, pa.Table):
-        return parquet_strings(payload)
+def _csv_reads(path: Path, verdicts: Verdicts, header: list[str], header_lines: int, block: int,
+               progress: PartProgress | None, digest: list[str]) -> Iterator[list[RawRead]]:
+    """The records of a CSV file, part by part, with pyarrow's streaming reader: a part ends where pyarrow's own
+    parser ends a record (quotes, escaped quotes and line breaks in values as in a whole-file read). Ragged lines and
+    empty lines are handled as the whole-file reader handles them; row numbers restart at 1 in each part (the caller
+    shifts them). ``digest`` receives the sha256 of the file once it has been read to the end."""
+    ncols = len(header)
+    names = [f"c{i}" for i in range(ncols)]
+    bad: list[tuple[int | None, int, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:  # numbered as the whole-file reader numbers them (header = 1)
+        bad.append((None if row.number is None else row.number - (header_lines - 1), row.actual_columns, row.text))
+        return "skip"
+
+    delimiter = verdicts.delimiter or ","
+    quoting = not verdicts.literal
+    size = max(1, path.stat().st_size)
+    raw = _HashingReader(path.open("rb"), 3 if verdicts.encoding == "cp1252" and verdicts.bom else 0)
+    encoding = {"utf-8": "utf8", None: "utf8"}.get(verdicts.encoding, verdicts.encoding)
+    notes = [STRAY_QUOTE_NOTE] if verdicts.literal else []
+    dialect = Dialect("csv", delimiter, verdicts.encoding, verdicts.bom)
     try:
-        return read_csv_strings(payload, name, delimiter=verdicts.delimiter, literal=verdicts.literal)
-    except InputError as exc:
-        if first or "header only" not in str(exc):
-            raise
-        return _blank_part(payload)  # a later part with nothing but empty lines
-
-
-def _blank_part(data: bytes) -> RawRead:
-    """A later part holding only empty lines (the header in front): its records are all blank rows."""
-    newline = _newline(data)
-    body = data[data.index(newline) + len(newline):]
-    lines = body.count(newline) + (0 if body.endswith(newline) else 1)
-    return RawRead([], pa.table({}), np.zeros(0, dtype=np.int64), _no_malformed(), list(range(1, lines + 1)),
-                   Dialect("csv"), [])
+        reader = pacsv.open_csv(
+            raw,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=block, skip_rows=header_lines,
+                                           column_names=names,
+                                           encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoting else False,
+                                             double_quote=quoting, newlines_in_values=quoting,
+                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        before = taken = 0  # records of earlier parts; ragged lines handed out
+        empty = pa.table({c: pa.array([], pa.string()) for c in names})
+        while True:
+            try:
+                table = pa.Table.from_batches([reader.read_next_batch()])
+            except StopIteration:
+                if not bad:
+                    break
+                table = empty  # ragged lines after the last parsed row: a part of their own
+            n_ok = table.num_rows
+            # this part's ragged lines: the next k lines whose record numbers fall within its n_ok + k records
+            k = 0
+            while taken + k < len(bad) and (table is empty or int(bad[taken + k][0] or 0) - 1 <= before + n_ok + k):
+                k += 1
+            if any(b[0] is None for b in bad[taken:taken + k]):  # pragma: no cover - serial reading knows them
+                raise InputError(f"{path}: cannot number a malformed line")
+            mine = [(int(b[0] or 0) - before, b[1], b[2]) for b in bad[taken:taken + k]]
+            del bad[:taken + k]
+            taken = 0
+            if quoting and stray_quote(table, mine, delimiter, ncols):
+                raise _Restart(replace(verdicts, literal=True, block_scale=1))
+            records, rows, malformed, blank = assemble_records(table, mine, delimiter, ncols)
+            before += n_ok + k
+            if progress is not None:
+                progress(raw.done, size)
+            slot = [RawRead(header, records, rows, malformed, blank, dialect, list(notes))]
+            del table, records, rows, malformed, mine
+            yield slot  # the caller pops the part: this frame keeps nothing of it while the next part is parsed
+    except pa.ArrowInvalid as exc:
+        message = str(exc).splitlines()[0]
+        if "UTF8" in message.upper().replace("-", "") and verdicts.encoding == "utf-8":
+            raise _Restart(replace(verdicts, encoding="cp1252")) from exc  # not UTF-8 further on: cp1252
+        if "straddl" in message:  # a record longer than a part
+            if verdicts.block_scale < 16 or ncols < 3:  # (with < 3 columns the whole-file reader never
+                # suspects a stray quote: it reads the value to the next quote, however long)
+                raise _Restart(replace(verdicts, block_scale=verdicts.block_scale * 4)) from exc
+            if quoting:  # longer than 16 parts: a quote that never closes, as the whole-file reader would find
+                raise _Restart(replace(verdicts, literal=True, block_scale=1)) from exc
+            raise InputError(f"{path}: a line longer than {block // 2**20} MB") from exc
+        raise InputError(f"{path}: cannot parse as CSV ({message})") from exc
+    finally:
+        raw.close()
+    digest.append(raw.sha.hexdigest())
 
 
 def _no_malformed() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
 
 
-def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[pa.Table]]:
+def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[RawRead]]:
     try:
         file = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError) as exc:
@@ -244,7 +239,7 @@ def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) ->
         done += table.num_rows
         if progress is not None:
             progress(done, total)
-        yield [table]
+        yield [parquet_strings(table)]  # row numbers from 1: the caller shifts them
 
 
 class _FileHash(threading.Thread):
@@ -270,43 +265,38 @@ class _FileHash(threading.Thread):
 
 # ------------------------------------------------------------------------------------------------ spills
 class _Spill:
-    """Arrow IPC streams in a temporary directory, one per name, appended table by table."""
+    """Arrow IPC files in a temporary directory: every append is a file of its own, written and closed at once (no
+    file stays open, whatever the number of parts); reading a name gathers its files in order."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.writers: dict[str, tuple[Any, ipc.RecordBatchStreamWriter]] = {}
+        self.count = 0
 
     def append(self, name: str, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
-        if name not in self.writers:
-            sink = pa.OSFile(str(self.root / f"{name}.arrows"), "wb")
-            self.writers[name] = (sink, ipc.new_stream(sink, table.schema))
-        self.writers[name][1].write_table(table)
+        self.count += 1
+        with pa.OSFile(str(self.root / f"{name}#{self.count:08d}.arrows"), "wb") as sink, \
+                ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
 
     def read(self, name: str) -> pa.Table | None:
-        """Everything appended under ``name`` (the file is removed: each spill is read once)."""
-        if name in self.writers:
-            sink, writer = self.writers.pop(name)
-            writer.close()
-            sink.close()
-        file = self.root / f"{name}.arrows"
-        if not file.exists():
-            return None
-        with pa.OSFile(str(file), "rb") as source:
-            table = ipc.open_stream(source).read_all()
-        file.unlink()
-        return table
+        """Everything appended under ``name`` (its files are removed: each spill is read once)."""
+        files = sorted(self.root.glob(f"{glob.escape(name)}#*.arrows"))
+        tables = []
+        for file in files:
+            with pa.OSFile(str(file), "rb") as source:
+                tables.append(ipc.open_stream(source).read_all())
+            file.unlink()
+        return pa.concat_tables(tables) if tables else None
 
     def indexes(self, name: str) -> list[int]:
         """The part numbers that wrote ``name.<part>`` (partition files are written part by part)."""
-        return sorted(int(f.name[len(name) + 1:-len(".arrows")]) for f in self.root.glob(f"{name}.*.arrows"))
+        found = {f.name[len(name) + 1:].split("#")[0] for f in self.root.glob(f"{glob.escape(name)}.*#*.arrows")}
+        return sorted(int(i) for i in found)
 
     def close(self) -> None:
-        for sink, writer in self.writers.values():
-            writer.close()
-            sink.close()
-        self.writers.clear()
+        """Nothing stays open between appends (kept so callers need not know)."""
 
 
 def _place_partition(columns: list[pa.Array], parts: int, n: int) -> np.ndarray:
@@ -341,7 +331,6 @@ class _Job:
 
     path: str
     settings: Settings
-    verdicts: Verdicts
     spill_root: str
     partitions: int
     nik_numeric: bool | None = None  # None for the first part: it decides
@@ -362,28 +351,17 @@ class _PartResult:
     n16: int = 0
     n_ends0: int = 0
     header: list[str] = field(default_factory=list)
-    contradicts: Verdicts | None = None  # the verdicts the whole-file reader would have used
     template: Roll | None = None  # first part only: the roll without its rows
     skipped: list[str] = field(default_factory=list)  # first part only
     nik_numeric: bool | None = None  # first part only: its NIK-column verdict
 
 
-def _check_part(index: int, payload: bytes | pa.Table, job: _Job) -> _PartResult:
-    """Read one part, run the row rules, spill findings and group keys (runs in a worker process or in-process)."""
-    read = _read_part(payload, index == 0, job.path, job.verdicts)
-    del payload
+def _check_part(index: int, read: RawRead, job: _Job) -> _PartResult:
+    """Run the row rules on one part and spill its findings and group keys (in a worker process or in-process)."""
     res = _PartResult(index, len(read.row_numbers) + len(read.blank_rows), blank=list(read.blank_rows),
                       header=list(read.header))
     if not len(read.row_numbers):
         return res
-    verdicts = job.verdicts
-    if read.dialect.format == "csv":
-        if not verdicts.literal and STRAY_QUOTE_NOTE in read.notes:
-            res.contradicts = replace(verdicts, literal=True)
-        elif read.dialect.encoding == "cp1252" and verdicts.encoding == "utf-8":
-            res.contradicts = replace(verdicts, encoding="cp1252")
-        if res.contradicts is not None:
-            return res
     if job.header is not None and tuple(read.header) != job.header:
         raise InputError(f"{job.path}: the header changes inside the file (part {index + 1})")
     settings = job.settings
@@ -435,8 +413,6 @@ class _State:
         return [c for c in GROUP_RULES if c not in self.skipped]
 
     def absorb(self, res: _PartResult) -> None:
-        if res.contradicts is not None:
-            raise _Restart(res.contradicts)
         if res.template is not None:
             self.template, self.skipped, self.header = res.template, res.skipped, tuple(res.header)
             if self.nik_numeric is None:
@@ -503,7 +479,7 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
         raise InputError(f"{path}: is a directory, expected a CSV or Parquet file")
     warm_up()
     parquet = path.suffix.lower() in (".parquet", ".pq")
-    verdicts = Verdicts() if parquet else _sniff(path)
+    verdicts, header, header_lines = (Verdicts(), [], 1) if parquet else _sniff(path)
     if workers is None:
         many = estimated_rows(path) > 2 * (part_rows or PART_ROWS)
         workers = min(2, os.cpu_count() or 1) if many else 1
@@ -512,7 +488,8 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
         with tempfile.TemporaryDirectory(prefix="dpt-parts-") as tmp:
             spill = _Spill(Path(tmp))
             try:
-                state, sha256 = _pass(path, parquet, settings, verdicts, spill, part_rows, workers, progress)
+                state, sha256 = _pass(path, parquet, (header, header_lines), settings, verdicts, spill, part_rows,
+                                      workers, progress)
                 return _finish(path, settings, state, sha256, spill, out_dir, fmt, start)
             except _Restart as again:
                 verdicts = again.verdicts
@@ -520,45 +497,58 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
                 spill.close()
 
 
-def _sniff(path: Path) -> Verdicts:
-    """Encoding and delimiter as the whole-file reader decides them from the file's first bytes."""
+def _sniff(path: Path) -> tuple[Verdicts, list[str], int]:
+    """Encoding, delimiter and header as the whole-file reader decides them from the file's first bytes (and its
+    refusals: an empty file, UTF-16 without a byte-order mark, no header)."""
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES + 4)
+    whole = len(head) <= SNIFF_BYTES
     encoding, bom = sniff_encoding(head[:SNIFF_BYTES])
-    text = _to_utf8(head, encoding, bom)[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
-    return Verdicts(delimiter=sniff_delimiter(text), encoding=encoding, bom=bom)
+    if encoding == "utf-8" and b"\x00" in head[:4096]:
+        raise InputError(f"{path}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
+    data = _to_utf8(head, encoding, bom)
+    if whole and not data[3 if data.startswith(b"\xef\xbb\xbf") else 0:].strip():
+        raise InputError(f"{path}: file is empty")
+    text = data[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    header, header_lines = _header(text, delimiter)
+    if not any(header):
+        raise InputError(f"{path}: no header row")
+    return Verdicts(delimiter=delimiter, encoding=encoding, bom=bom), header, header_lines
 
 
 def _bytes_per_row(path: Path) -> int:
     with path.open("rb") as fh:
         sample = fh.read(1 << 20)
-    lines = max(1, sample.count(_newline(sample)))
+    lines = max(1, sample.count(b"\n") or sample.count(b"\r"))
     return max(1, len(sample) // lines)
 
 
-def _pass(path: Path, parquet: bool, settings: Settings, verdicts: Verdicts, spill: _Spill, part_rows: int,
-          workers: int, progress: PartProgress | None) -> tuple[_State, str]:
+def _pass(path: Path, parquet: bool, header: tuple[list[str], int], settings: Settings, verdicts: Verdicts,
+          spill: _Spill, part_rows: int, workers: int, progress: PartProgress | None) -> tuple[_State, str]:
     """One read of the file: row findings and group keys spilled part by part (the first part in this process,
     the others in ``workers`` processes when there are several)."""
     state = _State(nik_numeric=verdicts.nik_numeric)
-    csv_parts: _CsvParts | None = None
     hasher: _FileHash | None = None
+    digest: list[str] = []
     if parquet:
         hasher = _FileHash(path)
-        payloads: Iterator[list[Any]] = _parquet_parts(path, part_rows, progress)
-        state.partitions = max(1, math.ceil(estimated_rows(path) / part_rows))
+        reads: Iterator[list[RawRead]] = _parquet_parts(path, part_rows, progress)
+        parts = math.ceil(estimated_rows(path) / part_rows)
     else:
-        part_bytes = max(1 << 16, part_rows * _bytes_per_row(path))
-        csv_parts = _CsvParts(path, verdicts, part_bytes, progress)
-        payloads = iter(csv_parts)
-        state.partitions = max(1, math.ceil(path.stat().st_size / part_bytes))
-    job = _Job(str(path), settings, verdicts, str(spill.root), state.partitions, state.nik_numeric)
+        block = max(1 << 14, part_rows * _bytes_per_row(path)) * verdicts.block_scale
+        reads = _csv_reads(path, verdicts, header[0], header[1], block, progress, digest)
+        parts = math.ceil(path.stat().st_size / block)
+    state.partitions = max(1, min(MAX_PARTITIONS, parts))
+    job = _Job(str(path), settings, str(spill.root), state.partitions, state.nik_numeric)
     pool: ProcessPoolExecutor | None = None
     pending: set[Future[_PartResult]] = set()
     try:
-        for index, slot in enumerate(payloads):
+        for index, slot in enumerate(reads):
+            read = slot.pop()
             if state.template is None or workers <= 1:
-                state.absorb(_check_part(index, slot.pop(), job))
+                state.absorb(_check_part(index, read, job))
+                del read
                 if state.template is not None and job.skipped is None:
                     job = replace(job, nik_numeric=state.nik_numeric, skipped=tuple(state.skipped),
                                   header=state.header)
@@ -566,7 +556,8 @@ def _pass(path: Path, parquet: bool, settings: Settings, verdicts: Verdicts, spi
             if pool is None:
                 pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=warm_up)
-            pending.add(pool.submit(_check_part, index, slot.pop(), job))
+            pending.add(pool.submit(_check_part, index, read, job))
+            del read
             while len(pending) >= workers:  # one part waiting per worker, no more: memory stays bounded
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -579,7 +570,7 @@ def _pass(path: Path, parquet: bool, settings: Settings, verdicts: Verdicts, spi
             future.cancel()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    sha256 = hasher.result() if hasher is not None else csv_parts.sha256 if csv_parts is not None else ""
+    sha256 = hasher.result() if hasher is not None else digest[0]
     if state.template is None:
         raise InputError(f"{path}: header only, no data rows")
     state.close()

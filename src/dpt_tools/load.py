@@ -156,31 +156,36 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _header(text: str, delimiter: str) -> list[str]:
-    """The first record (CR, LF or CRLF line ends), cells trimmed."""
+def _header(text: str, delimiter: str) -> tuple[list[str], int]:
+    """The first record (CR, LF or CRLF line ends), cells trimmed, and the number of lines it spans (a header cell
+    wrapped in Excel holds a line break)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
+        lines = max(1, reader.line_num)
     except (StopIteration, csv.Error):
         first = text.splitlines()[0] if text.strip() else ""
-        header = first.split(delimiter)
-    return [h.strip().lstrip("\ufeff") for h in header]
+        header, lines = first.split(delimiter), 1
+    return [h.strip().lstrip("\ufeff") for h in header], lines
 
 
 def _read_csv_table(data: bytes, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
-                    block_size: int = 1 << 20,
-                    quoting: bool = True) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
-    """All-string parse of UTF-8 bytes; empty lines are kept as empty rows so that row numbers stay true."""
+                    block_size: int = 1 << 20, quoting: bool = True,
+                    header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+    """All-string parse of UTF-8 bytes; empty lines are kept as empty rows so that row numbers stay true. Ragged
+    lines come back as (record number counting the header as 1, field count, text)."""
     bad: list[tuple[int | None, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.actual_columns, row.text))
+        # pyarrow counts the skipped header lines as rows: a header spanning two lines adds one
+        bad.append((None if row.number is None else row.number - (header_lines - 1), row.actual_columns, row.text))
         return "skip"
 
     names = [f"c{i}" for i in range(ncols)]
     table = pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=1, column_names=names, block_size=block_size),
+        read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=header_lines, column_names=names,
+                                       block_size=block_size),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter, quote_char='"' if quoting else False, double_quote=quoting,
             newlines_in_values=multiline and quoting,
@@ -193,16 +198,16 @@ def _read_csv_table(data: bytes, delimiter: str, ncols: int, *, threads: bool, m
 
 
 def _parse(data: bytes, name: str, delimiter: str, ncols: int, multiline: bool,
-           quoting: bool = True) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+           quoting: bool = True, header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
     block = 1 << 20
     while True:
         try:
             table, bad = _read_csv_table(data, delimiter, ncols, threads=True, multiline=multiline, block_size=block,
-                                         quoting=quoting)
+                                         quoting=quoting, header_lines=header_lines)
             if bad and any(b[0] is None for b in bad):
                 # the threaded reader does not know line numbers of ragged lines; the serial one does (rare)
                 table, bad = _read_csv_table(data, delimiter, ncols, threads=False, multiline=multiline,
-                                             block_size=block, quoting=quoting)
+                                             block_size=block, quoting=quoting, header_lines=header_lines)
             return table, bad
         except pa.ArrowInvalid as exc:
             message = str(exc).splitlines()[0]
@@ -224,6 +229,13 @@ def _swallowed_lines(table: pa.Table, delimiter: str, ncols: int) -> bool:
         if pc.any(pc.and_(has_nl, many)).as_py():
             return True
     return False
+
+
+def stray_quote(table: pa.Table, bad: list[tuple[int | None, int, str]], delimiter: str, ncols: int) -> bool:
+    """True when a stray quote swallowed lines: a value, or a ragged line, holding line breaks and a record's worth
+    of delimiters."""
+    swallowed_bad = any("\n" in b[2] and b[2].count(delimiter) >= ncols - 1 for b in bad) if ncols >= 3 else False
+    return swallowed_bad or _swallowed_lines(table, delimiter, ncols)
 
 
 def _empty_rows(table: pa.Table) -> np.ndarray:
@@ -254,11 +266,8 @@ STRAY_QUOTE_NOTE = ("a stray quote character made whole lines part of one value;
                     "with quotes taken literally (lines whose quoted values hold the delimiter become malformed)")
 
 
-def read_csv_strings(data: bytes, name: str, *, delimiter: str | None = None, literal: bool = False) -> RawRead:
-    """CSV bytes → all-string records in file order with their true row numbers.
-
-    ``delimiter`` skips the sniffing and ``literal`` reads quotes as plain characters: a roll read in parts
-    (:mod:`dpt_tools.chunked`) decides both once for the whole file, as a whole-file read would."""
+def read_csv_strings(data: bytes, name: str) -> RawRead:
+    """CSV bytes → all-string records in file order with their true row numbers."""
     encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
     if encoding == "utf-8" and b"\x00" in data[:4096]:
         raise InputError(f"{name}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
@@ -267,28 +276,39 @@ def read_csv_strings(data: bytes, name: str, *, delimiter: str | None = None, li
     if not _NON_SPACE.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0):
         raise InputError(f"{name}: file is empty")
     text = data[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
-    delimiter = delimiter or sniff_delimiter(text)
-    header = _header(text, delimiter)
+    delimiter = sniff_delimiter(text)
+    header, header_lines = _header(text, delimiter)
     if not any(header):
         raise InputError(f"{name}: no header row")
     ncols = len(header)
-    # without a quote no value can hold a line break: the faster parser is then exact
-    multiline = b'"' in data and not literal
+    multiline = b'"' in data  # without a quote no value can hold a line break: the faster parser is exact
     try:
-        table, bad = _parse(data, name, delimiter, ncols, multiline, quoting=not literal)
+        table, bad = _parse(data, name, delimiter, ncols, multiline, header_lines=header_lines)
     except InputError:
         if encoding != "utf-8":
             raise
         # valid UTF-8 at the start, not further on: the whole file is cp1252
         encoding = "cp1252"
         data = _to_utf8(data, encoding, bom)
-        table, bad = _parse(data, name, delimiter, ncols, multiline, quoting=not literal)
-    if literal:
+        table, bad = _parse(data, name, delimiter, ncols, multiline, header_lines=header_lines)
+    if multiline and stray_quote(table, bad, delimiter, ncols):
         notes.append(STRAY_QUOTE_NOTE)
-    swallowed_bad = any("\n" in b[2] and b[2].count(delimiter) >= ncols - 1 for b in bad) if ncols >= 3 else False
-    if multiline and (swallowed_bad or _swallowed_lines(table, delimiter, ncols)):
-        notes.append(STRAY_QUOTE_NOTE)
-        table, bad = _parse(data, name, delimiter, ncols, multiline=False, quoting=False)
+        table, bad = _parse(data, name, delimiter, ncols, multiline=False, quoting=False, header_lines=header_lines)
+    table, row_numbers, malformed, blank_rows = assemble_records(table, bad, delimiter, ncols)
+    if table.num_rows == 0:
+        raise InputError(f"{name}: header only, no data rows")
+    if blank_rows:
+        notes.append(f"{len(blank_rows)} empty line(s) skipped (rows {_preview(blank_rows)}); row numbers keep "
+                     "counting them")
+    return RawRead(header, table, row_numbers, malformed, blank_rows, Dialect("csv", delimiter, encoding, bom), notes)
+
+
+def assemble_records(table: pa.Table, bad: list[tuple[int | None, int, str]], delimiter: str,
+                     ncols: int) -> tuple[pa.Table, np.ndarray, pd.DataFrame, list[int]]:
+    """Parsed rows plus the ragged lines pyarrow set aside (record number counting the header as 1, field count,
+    text) → (records in file order, their row numbers, the malformed frame, the row numbers of empty lines).
+
+    Shared by the whole-file reader and the reader of a roll in parts (:mod:`dpt_tools.chunked`)."""
     n_ok = table.num_rows
     total = n_ok + len(bad)
     numbers_bad = np.array([int(b[0]) - 1 for b in bad], dtype=np.int64)
@@ -309,8 +329,6 @@ def read_csv_strings(data: bytes, name: str, *, delimiter: str | None = None, li
         keep = np.flatnonzero(~empty)
         table = table.take(pa.array(keep))
         row_numbers = row_numbers[keep]
-    if table.num_rows == 0:
-        raise InputError(f"{name}: header only, no data rows")
     bad_sorted = sorted(bad, key=lambda b: int(b[0]))
     mal_numbers = np.array([int(b[0]) - 1 for b in bad_sorted], dtype=np.int64)
     malformed = pd.DataFrame({
@@ -319,10 +337,7 @@ def read_csv_strings(data: bytes, name: str, *, delimiter: str | None = None, li
         "expected": pd.Series([ncols] * len(bad_sorted), dtype="int64"),
         "actual": pd.Series([int(b[1]) for b in bad_sorted], dtype="int64"),
     })
-    if blank_rows:
-        notes.append(f"{len(blank_rows)} empty line(s) skipped (rows {_preview(blank_rows)}); row numbers keep "
-                     "counting them")
-    return RawRead(header, table, row_numbers, malformed, blank_rows, Dialect("csv", delimiter, encoding, bom), notes)
+    return table, row_numbers, malformed, blank_rows
 
 
 def _preview(rows: list[int], limit: int = 10) -> str:
