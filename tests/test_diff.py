@@ -540,3 +540,24 @@ def test_person_keys_before_1970_and_without_partner(tmp_path, base):
     assert r.nik_changed["nik_old"].tolist() == [old.loc[a, "nik"]]
     assert sorted(r.removed["nik"]) == sorted([old.loc[b, "nik"], old.loc[c, "nik"]])
     assert r.added["nik"].tolist() == [new.loc[b, "nik"]]
+
+
+def test_prefetched_inputs_are_the_bytes_compared(tmp_path, base):
+    """The command reads and hashes both files before the library is imported; the digests in summary.json are
+    of exactly the bytes compared, and a missing file is still reported by the loader's message."""
+    import hashlib
+
+    from dpt_tools.prefetch import prefetch
+
+    write_roll(base, tmp_path / "old.csv", style="clean")
+    write_roll(base.iloc[1:], tmp_path / "new.csv", style="excel", seed=3)
+    paths = [str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "-", str(tmp_path)]
+    early = prefetch(paths)
+    assert sorted(early) == sorted(paths[:2])  # neither standard input nor a directory
+    r = diff_paths(paths[0], paths[1], OPEN, prefetched=early)
+    for side in ("old", "new"):
+        want = hashlib.sha256((tmp_path / f"{side}.csv").read_bytes()).hexdigest()
+        assert r.summary[f"{side}_sha256"] == want == r.summary["inputs"][side]["sha256"]
+    assert r.summary["removed"] == 1 and r.summary["unchanged"] == len(base) - 1
+    with pytest.raises(InputError, match="not found"):
+        diff_paths(tmp_path / "missing.csv", paths[1], OPEN, prefetched=early)

@@ -286,6 +286,9 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     L/LAKI-LAKI) is not a change. NIKs are masked (197101******0001) in files unless --no-mask, and never shown on
     screen. Exit 0 on success, 2 on bad input. Details: docs/diff.md.
     """
+    from .prefetch import prefetch
+
+    early = prefetch([old, new])  # both files are read (and hashed) on the other core while the library loads
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input
@@ -299,9 +302,9 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         err = _console(stderr=True)
         if _show_progress(old) or _show_progress(new):
             with err.status("membandingkan…" if settings.lang == "id" else "comparing…"):
-                result = diff_paths(old, new, settings, by=by)
+                result = diff_paths(old, new, settings, by=by, prefetched=early)
         else:
-            result = diff_paths(old, new, settings, by=by)
+            result = diff_paths(old, new, settings, by=by, prefetched=early)
         if out_dir:
             write_diff_outputs(result, settings, out_dir, out_fmt, inputs=[old, new])
     except IntegrityError as exc:

@@ -27,7 +27,6 @@ the same result. Everything is keyed joins and column-wise comparisons — no lo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import threading
@@ -62,6 +61,7 @@ from .load import (
 from .names import fold_names
 from .nik import mask_id
 from .output import atomic_paths, write_frame, write_json
+from .prefetch import InputFile, prefetch
 from .runtime import use_fast_allocator  # noqa: F401  (re-exported)
 
 # ----------------------------------------------------------------------------------------------- contract
@@ -246,55 +246,36 @@ def _side_from_roll(roll: Roll, label: str) -> _Side:
                  dob=np.asarray(roll.dob, dtype="datetime64[D]"))
 
 
-class _FileDigest(threading.Thread):
-    """sha256 of an input file, read again in 1 MB blocks (from the page cache; no second copy in memory) in the
-    background once it has been parsed: the parse keeps both cores busy, the matching that follows does not.
-    A file that changed in between (size or modification time) is an input error, not a wrong digest."""
+def _digest_of(source: InputFile) -> Callable[[], str]:
+    def digest() -> str:
+        value = source.sha256()
+        if not value or source.changed():
+            raise InputError(f"{source.path}: the file changed while it was being compared")
+        return value
 
-    def __init__(self, path: str, stat: os.stat_result) -> None:
-        super().__init__(daemon=True)
-        self.path, self.stat = path, stat
-        self.hexdigest = ""
-        self.start()
-
-    def run(self) -> None:
-        h = hashlib.sha256()
-        try:
-            with open(self.path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-        except OSError:
-            return  # reported by __call__
-        self.hexdigest = h.hexdigest()
-
-    def __call__(self) -> str:
-        self.join()
-        try:
-            now = os.stat(self.path)
-        except OSError:
-            now = None
-        same = now is not None and (now.st_ino, now.st_size, now.st_mtime_ns) == (
-            self.stat.st_ino, self.stat.st_size, self.stat.st_mtime_ns)
-        if not same or not self.hexdigest:
-            raise InputError(f"{self.path}: the file changed while it was being compared")
-        return self.hexdigest
+    return digest
 
 
-def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None) -> _Side:
-    """Read a file as raw text columns without normalising them (that happens on demand)."""
-    stat = os.stat(path) if path != "-" and os.path.isfile(path) else None
-    data, name = read_input_bytes(path)
-    if stat is None:  # standard input: hash what was read
+def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None,
+               prefetched: InputFile | None = None) -> _Side:
+    """Read a file as raw text columns without normalising them (that happens on demand). A regular file is read
+    and hashed by an :class:`~dpt_tools.prefetch.InputFile` (``prefetched``: one started earlier)."""
+    source = prefetched or prefetch([path]).get(path)
+    data = source.data() if source is not None else None
+    if data is None:  # standard input, or a file that cannot be read: the loader's own reading and messages
+        data, name = read_input_bytes(path)
         hasher = Hasher(data)
         hasher.start()
+    else:
+        name = Path(path).name
     kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
     read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
     del data
-    if stat is None:
-        hasher.join()
-        digest: Callable[[], str] = lambda: hasher.hexdigest  # noqa: E731
+    if source is not None and source.error is None:
+        digest = _digest_of(source)
     else:
-        digest = _FileDigest(path, stat)
+        hasher.join()
+        digest = lambda: hasher.hexdigest  # noqa: E731
     # the loader's own checks and naming of extra columns, run on zero rows
     shell = build_roll(replace(read, table=read.table.slice(0, 0), row_numbers=read.row_numbers[:0]),
                        source=name, path=path, sha256="", column_map=settings.column_map)
@@ -705,13 +686,28 @@ class _Stages:
 
     def __init__(self) -> None:
         self.on = bool(os.environ.get("DPT_TIMINGS"))
-        self.last = (time.perf_counter(), time.process_time())
+        self.last = self._now()
+        if self.on:
+            try:  # the process's age (start-up and imports), from /proc in clock ticks
+                with open("/proc/self/stat") as fh, open("/proc/uptime") as up:
+                    age = float(up.read().split()[0]) - int(fh.read().rsplit(")", 1)[1].split()[19]) / os.sysconf(
+                        "SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                age = float("nan")
+            print(f"dpt diff stage {'start':<16} wall {age:6.3f} s  cpu {self.last[1]:6.3f} s"
+                  f"  page faults {self.last[2]:7d}", file=sys.stderr)
+
+    @staticmethod
+    def _now() -> tuple[float, float, int]:
+        import resource
+
+        return time.perf_counter(), time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
     def __call__(self, name: str) -> None:
         if self.on:
-            now = (time.perf_counter(), time.process_time())
-            print(f"dpt diff stage {name:<16} wall {now[0] - self.last[0]:6.3f} s  cpu {now[1] - self.last[1]:6.3f} s",
-                  file=sys.stderr)
+            now = self._now()
+            print(f"dpt diff stage {name:<16} wall {now[0] - self.last[0]:6.3f} s  cpu {now[1] - self.last[1]:6.3f} s"
+                  f"  page faults {now[2] - self.last[2]:7d}", file=sys.stderr)
             self.last = now
 
 
@@ -940,20 +936,25 @@ def diff_rolls(old: Roll, new: Roll, settings: Settings, by: str = "kelurahan") 
     return _diff(_side_from_roll(old, "old"), _side_from_roll(new, "new"), settings, by)
 
 
-def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "kelurahan") -> DiffResult:
+def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "kelurahan", *,
+               prefetched: dict[str, InputFile] | None = None) -> DiffResult:
     """Read two files and compare them (the library face of ``dpt diff``). Same result as loading both with
-    :func:`~dpt_tools.load.load_roll` and calling :func:`diff_rolls`, without normalising what is not needed."""
+    :func:`~dpt_tools.load.load_roll` and calling :func:`diff_rolls`, without normalising what is not needed.
+    ``prefetched``: :func:`~dpt_tools.prefetch.prefetch` of the paths, started earlier (the command does so
+    before importing the library); by default the files are read here."""
     if str(old) == "-" and str(new) == "-":
         raise InputError("only one of OLD and NEW can be '-' (standard input)")
     if by not in REGION_LEVELS:
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     tick = _Stages()
+    early = dict(prefetched or {})
+    early.update(prefetch(p for p in (str(old), str(new)) if p not in early))
     sides: dict[str, _Side] = {}
     errors: dict[str, BaseException] = {}
 
     def read(label: str, path: str) -> None:
         try:
-            sides[label] = _read_side(path, settings, label)
+            sides[label] = _read_side(path, settings, label, prefetched=early.get(path))
         except BaseException as exc:  # re-raised below in argument order
             errors[label] = exc
 
@@ -966,6 +967,8 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
     else:
         read("new", str(new))
         read("old", str(old))
+    for source in early.values():
+        source.release()
     for label in ("old", "new"):
         if label in errors:
             raise errors[label]
