@@ -178,6 +178,8 @@ class _Side:
     row_number: np.ndarray
     dob: np.ndarray | None = None
     _full: dict[str, pa.Array] = field(default_factory=dict)
+    #: per field compared by dictionary: (code per row, normalised value per code) — see :func:`_by_dictionary`
+    coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
         if fld == "tanggal_lahir":
@@ -217,6 +219,9 @@ class _Side:
             return pa.nulls(len(pos), type=_STR)
         if self.exact or fld in self._full:
             return _take(self.full(fld), pos)
+        if fld in self.coded:
+            codes, meaning = self.coded[fld]
+            return _take(meaning, codes[pos])
         return self._normalise(fld, _take(self.raw(fld), pos))
 
     def days_at(self, pos: np.ndarray) -> np.ndarray:
@@ -520,8 +525,8 @@ def _by_dictionary(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     normalised code only when their normalised values are equal (two missing values included)."""
     both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
     enc = pc.dictionary_encode(both, null_encoding="encode")
-    if enc.num_chunks and any(len(c.dictionary) != len(enc.chunk(0).dictionary) for c in enc.chunks):
-        enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow shares one dictionary across the chunks
+    if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
+        enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
     dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
     codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
         else np.zeros(0, np.int32)
@@ -533,7 +538,16 @@ def _by_dictionary(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
         meaning = _flat(norm.iso_dates(norm.dates(dictionary)) if fld == "tanggal_lahir"
                         else normalise_field(fld, dictionary))
         same_as = pc.dictionary_encode(meaning, null_encoding="encode").indices.to_numpy()
-    cand = np.flatnonzero(same_as[a] != same_as[b]) if len(same_as) else np.zeros(0, np.int64)
+        if len(same_as) and same_as[-1] == len(same_as) - 1:  # no two texts mean the same: codes compare as is
+            same_as = np.arange(len(dictionary))
+        old.coded[fld] = (codes[:old.n], meaning)  # later lookups of normalised values need no normaliser
+        new.coded[fld] = (codes[old.n:], meaning)
+    if not len(same_as):
+        cand = np.zeros(0, np.int64)
+    elif (same_as == np.arange(len(same_as))).all():
+        cand = np.flatnonzero(a != b)
+    else:
+        cand = np.flatnonzero(same_as[a] != same_as[b])
     ids = pa.array(np.concatenate([a[cand], b[cand]]), type=pa.int32())
     values = _flat(meaning.take(ids))
     return _FieldDiff(cand, values.slice(0, len(cand)), values.slice(len(cand)))
@@ -559,6 +573,11 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     distinct, share = _distinct_share(old.cmp[fld]) if fld not in ID_FIELDS else (0, 1.0)
     if old.exact == new.exact and distinct and share <= FEW_DISTINCT:
         if distinct == 1 and _one_value(old.cmp[fld], new.cmp[fld]):  # e.g. the provinsi of a kabupaten's roll
+            if not old.exact:
+                meaning = _flat(norm.iso_dates(norm.dates(old.cmp[fld].slice(0, 1))) if fld == "tanggal_lahir"
+                                else normalise_field(fld, old.cmp[fld].slice(0, 1)))
+                old.coded[fld] = (np.zeros(old.n, dtype=np.int32), meaning)
+                new.coded[fld] = (np.zeros(new.n, dtype=np.int32), meaning)
             none = pa.array([], type=_STR)
             return _FieldDiff(np.zeros(0, dtype=np.int64), none, none)
         return _by_dictionary(old, new, po, pn, fld)
