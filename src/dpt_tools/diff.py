@@ -355,6 +355,12 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     vo, vn = np.flatnonzero(o.valid), np.flatnonzero(n.valid)
     ko = o.key if len(vo) == len(o.key) else o.key[vo]
     kn = n.key if len(vn) == len(n.key) else n.key[vn]
+    index_n, index_o = pd.Index(kn), pd.Index(ko)
+    if index_n.is_unique and index_o.is_unique:  # the usual case: no repeated NIK, one lookup does it
+        hit = index_n.get_indexer(ko)
+        found = hit >= 0
+        none_o, none_n = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
+        return vo[found], vn[hit[found]], none_o, none_n
     codes, uniques = pd.factorize(np.concatenate([ko, kn]))
     k = len(uniques)
     co, cn = codes[:len(vo)], codes[len(vo):]
@@ -653,13 +659,16 @@ _NEW_COUNTS: dict[str, int | str | None] = {"new": None, "added": ALONE, "change
 def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.ndarray) -> pd.DataFrame:
     """Rows of one version per (region levels, sex, status, moved): grouped on the text as read (one hash pass),
     then the few group keys are normalised and regrouped by the caller."""
-    keys = {f: side.cmp[f] if f in side.present else pa.nulls(side.n, type=_STR) for f in (*levels, "jenis_kelamin")}
+    keys = {f: pa.array(side.coded[f][0]) if f in side.coded  # codes of a column compared by dictionary
+            else side.cmp[f] if f in side.present else pa.nulls(side.n, type=_STR) for f in (*levels, "jenis_kelamin")}
     table = pa.table({**keys, "_st": pa.array(status), "_mv": pa.array(moved)})
     grouped = table.group_by(list(table.column_names)).aggregate([([], "count_all")])
     out: dict[str, Any] = {}
     for f in keys:
         col = _flat(grouped.column(f))
-        if not side.exact and f in side.present:
+        if f in side.coded:
+            col = _take(side.coded[f][1], col.to_numpy())
+        elif not side.exact and f in side.present:
             col = side._normalise(f, col)
         out[f] = _strings(_flat(pc.fill_null(col, "")))
     sex = out.pop("jenis_kelamin")
