@@ -777,7 +777,11 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     _check_conservation(old, new, m, o_status, n_status, twice)
     tick("status")
 
-    # ---- output frames
+    # ---- output frames: whole records and unmatched rows on the workers, the pair tables here meanwhile
+    pool = ThreadPoolExecutor(max_workers=THREADS)
+    added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
+    removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
+    unmatched = pool.submit(_unmatched, old, new, m, settings)
     show = settings.mask
 
     row_o, row_n = old.row_number[m.po], new.row_number[m.pn]
@@ -861,12 +865,11 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     })[list(NIK_CHANGED_COLUMNS)]
     tick("nik_changed_df")
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
-        removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
-        unmatched_df = _unmatched(old, new, m, settings)
-        added_df, removed_df = added.result(), removed.result()
-        tick("added_removed")
+    try:
+        added_df, removed_df, unmatched_df = added.result(), removed.result(), unmatched.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+    tick("added_removed")
 
     summary = _summary(old, new, settings, by, o_status, n_status, m, moved, diffs, person, unmatched_df)
     tick("summary")
@@ -1015,7 +1018,7 @@ def write_diff_outputs(result: DiffResult, settings: Settings, out_dir: str | Pa
     stale = [out / f"{name}.{ext}" for name in frames for ext in ("csv", "parquet")]
     # all or nothing, summary.json last as the commit marker; never over an input file
     with atomic_paths(list(paths.values()), inputs=inputs or [], stale=stale) as temps:
-        for frame, tmp in zip(frames.values(), temps, strict=False):
-            write_frame(frame, tmp, fmt)
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:  # pyarrow's writers release the GIL
+            list(pool.map(lambda ft: write_frame(ft[0], ft[1], fmt), zip(frames.values(), temps, strict=False)))
         write_json(result.summary, temps[-1], atomic=False)
     return paths
