@@ -232,6 +232,9 @@ class _Side:
             return self.dob[pos]
         return np.asarray(norm.dates(_take(self.raw("tanggal_lahir"), pos)), dtype="datetime64[D]")
 
+    #: starts computing the input's sha256 (None: nothing to start)
+    hash_now: Callable[[], None] = lambda: None
+
     @property
     def sha256(self) -> str:
         return self.digest()
@@ -286,13 +289,16 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
                        source=name, path=path, sha256="", column_map=settings.column_map)
     table = read.table
     index = map_headers(read.header, settings.column_map)
-    # kept in the reader's chunks: copying the new version into one chunk makes its random gathers faster, but
-    # costs as much as it saves (measured at 1M rows) and adds a copy to the peak memory
+    # kept in the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered
+    # from it; columns compared by dictionary never are
     cmp = {fld: table.column(i) for i, fld in index.items()}
     unmapped = [i for i in range(len(read.header)) if i not in index]
     extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
-    return _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
+    side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
                  list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64))
+    if source is not None and source.error is None:
+        side.hash_now = source.start_hash
+    return side
 
 
 # ----------------------------------------------------------------------------------------------- result
@@ -747,6 +753,8 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     tick("match")
     fields = [f for f in FIELDS if f in old.present and f in new.present]
     diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old)
+    for side in (old, new):
+        side.hash_now()  # the inputs' sha256 on the core the output tables leave idle
     tick("compare")
     npairs = len(m.po)
     person = m.how != BY_KEY_NIK_CHANGED
