@@ -389,8 +389,9 @@ def _exit_now(code: int) -> None:
     and closed, and freeing a million-row diff's arrays one by one would take ~0.1 s more. In-process callers
     (click's test runner) get an ordinary SystemExit."""
     if _AS_PROCESS:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said anyway
+                stream.flush()
         os._exit(code)
     sys.exit(code)
 
