@@ -790,6 +790,7 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
     removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
     unmatched = pool.submit(_unmatched, old, new, m, settings)
+    summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     show = settings.mask
 
     row_o, row_n = old.row_number[m.po], new.row_number[m.pn]
@@ -875,12 +876,10 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
 
     try:
         added_df, removed_df, unmatched_df = added.result(), removed.result(), unmatched.result()
+        summary = summarised.result()
     finally:
         pool.shutdown(cancel_futures=True)
-    tick("added_removed")
-
-    summary = _summary(old, new, settings, by, o_status, n_status, m, moved, diffs, person, unmatched_df)
-    tick("summary")
+    tick("records_summary")
     return DiffResult(added_df, removed_df, changed_df, moved_df, nik_changed_df, unmatched_df, summary,
                       o_status, n_status, by)
 
@@ -912,8 +911,7 @@ def _unmatched(old: _Side, new: _Side, m: _Matching, settings: Settings) -> pd.D
 
 
 def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.ndarray, n_status: np.ndarray,
-             m: _Matching, moved: np.ndarray, diffs: dict[str, _FieldDiff], person: np.ndarray,
-             unmatched: pd.DataFrame) -> dict[str, Any]:
+             m: _Matching, moved: np.ndarray, diffs: dict[str, _FieldDiff], person: np.ndarray) -> dict[str, Any]:
     moved_o = np.zeros(old.n, dtype=bool)
     moved_n = np.zeros(new.n, dtype=bool)
     moved_o[m.po[moved]] = True
@@ -948,7 +946,8 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
         by_region.append(entry)
 
     changed_by_field = {f: int(person[d.pairs].sum()) for f, d in diffs.items() if person[d.pairs].any()}
-    reasons = unmatched.groupby(["version", "reason"]).size() if len(unmatched) else pd.Series(dtype="int64")
+    reasons = {(version, REASONS[r]): int(c) for version, why in (("old", m.old_reason), ("new", m.new_reason))
+               for r, c in enumerate(np.bincount(why[why >= 0].astype(np.int64), minlength=len(REASONS))) if c}
     return {
         **counts,
         "old_sha256": old.sha256,
