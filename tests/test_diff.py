@@ -428,3 +428,136 @@ def test_a_file_that_changes_during_the_diff_is_refused(tmp_path, base):
     os.utime(tmp_path / "old.csv", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     with pytest.raises(InputError, match="changed"):
         side.sha256  # noqa: B018
+
+
+# ----------------------------------------------------------------------------------------------- comparison paths
+def _same_result(a: DiffResult, b: DiffResult) -> None:
+    for name in OUTPUT_FILES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False)
+    assert a.summary == b.summary
+    assert (a.old_status == b.old_status).all() and (a.new_status == b.new_status).all()
+
+
+@pytest.mark.parametrize("noisy", [True, False])
+def test_every_comparison_path_gives_the_same_result(versions, tmp_path, monkeypatch, noisy):
+    """Columns are compared by a shared dictionary, as int64 NIK/NKK keys or by gathering the text; whichever
+    is chosen, the result is the same — on a noisy export (raw text differs everywhere) and on a clean one
+    (raw text equal almost everywhere)."""
+    import dpt_tools.diff as engine
+
+    old, new, _, _, new_df = versions
+    if not noisy:
+        write_roll(new_df, tmp_path / "new_clean.csv", style="clean", seed=32)
+        new = tmp_path / "new_clean.csv"
+    default = diff_paths(old, new, OPEN)
+    with monkeypatch.context() as mp:  # text only: no dictionary, no int64 keys
+        mp.setattr(engine, "FEW_DISTINCT", 0.0)
+        mp.setattr(engine, "_plain_ids", lambda side, fld: None)
+        _same_result(diff_paths(old, new, OPEN), default)
+    with monkeypatch.context() as mp:  # a dictionary for every column but the identity numbers
+        mp.setattr(engine, "FEW_DISTINCT", 1.0)
+        _same_result(diff_paths(old, new, OPEN), default)
+    assert default.summary["changed"] > 0
+
+
+@pytest.mark.parametrize("sample_rows", [8192, 40])
+def test_raw_text_versus_meaning(tmp_path, base, monkeypatch, sample_rows):
+    """Equal text is equal meaning; different text is compared again after normalisation, in every column.
+    ``sample_rows=40``: some columns look like one value from their first rows, yet a later row differs."""
+    import dpt_tools.diff as engine
+
+    monkeypatch.setattr(engine, "SAMPLE_ROWS", sample_rows)
+    old, new = base.copy(), base.copy()
+    rows = [int(i) for i in np.flatnonzero(np.arange(len(base)) >= 50)[:16]]
+    p, q, r, s, t, u, v, w, x, y, z, a2, b2, c2, d2, e2 = rows
+    same = {p: ("rt", str(int(base.loc[p, "rt"]))),  # 3 = 003
+            q: ("jenis_kelamin", "LAKI-LAKI" if base.loc[q, "jenis_kelamin"] == "L" else "PEREMPUAN"),
+            r: ("kelurahan", "  " + base.loc[r, "kelurahan"].lower().replace(" ", "  ") + " "),
+            s: ("tanggal_lahir", base.loc[s, "tanggal_lahir"].replace("-", "/")),
+            w: ("nama", base.loc[w, "nama"].title()),
+            x: ("disabilitas", "0" + base.loc[x, "disabilitas"]),
+            y: ("nkk", "'" + base.loc[y, "nkk"]),
+            z: ("provinsi", base.loc[z, "provinsi"].lower())}
+    for i, (fld, value) in same.items():
+        new.loc[i, fld] = value
+    new.loc[t, "tps"] = "005"
+    new.loc[u, "status_kawin"] = "KAWIN" if base.loc[u, "status_kawin"] != "S" else "B"
+    new.loc[v, "nkk"] = base.loc[v, "nkk"][:12] + ("0001" if base.loc[v, "nkk"][12:] != "0001" else "0002")
+    new.loc[a2, "provinsi"] = "JAWA BARAT"
+    new.loc[b2, "keterangan"] = "pindah datang"
+    new.loc[c2, "tanggal_lahir"] = "01-01-1950"
+    new.loc[d2, "kabupaten_kota"] = ""
+    new.loc[e2, "alamat"] = base.loc[e2, "alamat"] + " NO. 9"
+    write_roll(old, tmp_path / "old.csv", style="clean")
+    write_roll(new, tmp_path / "new.csv", style="clean")
+    res = diff_paths(tmp_path / "old.csv", tmp_path / "new.csv", OPEN)
+    got = _changed_as_truth(res.changed)
+    want = {
+        base.loc[t, "nik"]: {"tps": [base.loc[t, "tps"], "005"]},
+        base.loc[u, "nik"]: {"status_kawin": [base.loc[u, "status_kawin"],
+                                              "S" if base.loc[u, "status_kawin"] != "S" else "B"]},
+        base.loc[v, "nik"]: {"nkk": [base.loc[v, "nkk"], new.loc[v, "nkk"]]},
+        base.loc[a2, "nik"]: {"provinsi": [base.loc[a2, "provinsi"], "JAWA BARAT"]},
+        base.loc[b2, "nik"]: {"keterangan": [None, "PINDAH DATANG"]},
+        base.loc[c2, "nik"]: {"tanggal_lahir": [
+            "-".join(reversed(base.loc[c2, "tanggal_lahir"].split("-"))), "1950-01-01"]},
+        base.loc[d2, "nik"]: {"kabupaten_kota": [base.loc[d2, "kabupaten_kota"], None]},
+        base.loc[e2, "nik"]: {"alamat": [base.loc[e2, "alamat"], base.loc[e2, "alamat"] + " NO. 9"]},
+    }
+    assert got == want
+    assert res.summary["changed"] == len(want) and res.summary["moved"] == 1
+    assert res.summary["unchanged"] == len(base) - len(want)
+
+
+@pytest.mark.parametrize("sample_rows", [8192, 40])
+def test_a_column_of_one_value_that_changes_everywhere(tmp_path, base, monkeypatch, sample_rows):
+    import dpt_tools.diff as engine
+
+    monkeypatch.setattr(engine, "SAMPLE_ROWS", sample_rows)
+    new = base.copy()
+    new["kabupaten_kota"] = "KABUPATEN BANGKA"
+    write_roll(base, tmp_path / "old.csv", style="clean")
+    write_roll(new, tmp_path / "new.csv", style="clean")
+    res = diff_paths(tmp_path / "old.csv", tmp_path / "new.csv", OPEN)
+    assert res.summary["changed"] == len(base) and set(res.changed["field"]) == {"kabupaten_kota"}
+    assert set(res.changed["new"]) == {"KABUPATEN BANGKA"}
+
+
+def test_person_keys_before_1970_and_without_partner(tmp_path, base):
+    """NIK corrections of persons born before 1970 (negative day numbers) are found; a removal and an addition
+    whose birth date and sex occur on one side only stay a removal and an addition."""
+    old = base.copy()
+    a, b, c = _distinct_persons(base, 3)
+    old.loc[a, "tanggal_lahir"] = "17-08-1945"
+    new = old.copy()
+    new.loc[a, "nik"] = new.loc[a, "nik"][:12] + "9991"
+    new.loc[b, "nik"] = new.loc[b, "nik"][:12] + "9992"
+    new.loc[b, "tanggal_lahir"] = "02-01-1901"  # b: another date → another person, no partner
+    new = new.drop(index=c)
+    po, pn = _write_pair(tmp_path, old, new)
+    r = diff_paths(po, pn, OPEN)
+    _check_conservation(r)
+    assert r.nik_changed["nik_old"].tolist() == [old.loc[a, "nik"]]
+    assert sorted(r.removed["nik"]) == sorted([old.loc[b, "nik"], old.loc[c, "nik"]])
+    assert r.added["nik"].tolist() == [new.loc[b, "nik"]]
+
+
+def test_prefetched_inputs_are_the_bytes_compared(tmp_path, base):
+    """The command reads and hashes both files before the library is imported; the digests in summary.json are
+    of exactly the bytes compared, and a missing file is still reported by the loader's message."""
+    import hashlib
+
+    from dpt_tools.prefetch import prefetch
+
+    write_roll(base, tmp_path / "old.csv", style="clean")
+    write_roll(base.iloc[1:], tmp_path / "new.csv", style="excel", seed=3)
+    paths = [str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "-", str(tmp_path)]
+    early = prefetch(paths)
+    assert sorted(early) == sorted(paths[:2])  # neither standard input nor a directory
+    r = diff_paths(paths[0], paths[1], OPEN, prefetched=early)
+    for side in ("old", "new"):
+        want = hashlib.sha256((tmp_path / f"{side}.csv").read_bytes()).hexdigest()
+        assert r.summary[f"{side}_sha256"] == want == r.summary["inputs"][side]["sha256"]
+    assert r.summary["removed"] == 1 and r.summary["unchanged"] == len(base) - 1
+    with pytest.raises(InputError, match="not found"):
+        diff_paths(tmp_path / "missing.csv", paths[1], OPEN, prefetched=early)

@@ -27,9 +27,10 @@ the same result. Everything is keyed joins and column-wise comparisons — no lo
 
 from __future__ import annotations
 
-import hashlib
 import os
+import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -60,6 +61,7 @@ from .load import (
 from .names import fold_names
 from .nik import mask_id
 from .output import atomic_paths, write_frame, write_json
+from .prefetch import InputFile, prefetch
 from .runtime import use_fast_allocator  # noqa: F401  (re-exported)
 
 # ----------------------------------------------------------------------------------------------- contract
@@ -103,6 +105,9 @@ TYPO_DIGITS = 2
 _STR = pa.string()
 #: worker threads for column-wise work (the benchmark machine has 2 cores)
 THREADS = 2
+#: a column whose first SAMPLE_ROWS rows hold at most this share of distinct values is compared by dictionary
+FEW_DISTINCT = 0.05
+SAMPLE_ROWS = 8192
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -173,18 +178,29 @@ class _Side:
     row_number: np.ndarray
     dob: np.ndarray | None = None
     _full: dict[str, pa.Array] = field(default_factory=dict)
+    #: per field compared by dictionary: (code per row, normalised value per code) — see :func:`_by_dictionary`
+    coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
         if fld == "tanggal_lahir":
             return _flat(norm.iso_dates(norm.dates(values)))
         return _flat(normalise_field(fld, values))
 
+    def raw(self, fld: str) -> pa.Array:
+        """``cmp[fld]`` as one contiguous array, made once: a take from the reader's ~170 chunks first
+        concatenates them, so every small take (a few thousand rows for the output files) would copy the column."""
+        col = self.cmp[fld]
+        if isinstance(col, pa.ChunkedArray):
+            col = _flat(col)
+            self.cmp[fld] = col  # the chunks are released; a second thread doing the same stores an equal array
+        return col
+
     def full(self, fld: str) -> pa.Array:
         """The whole normalised column (cached)."""
         if fld not in self.present:
             return pa.nulls(self.n, type=_STR)
         if fld not in self._full:
-            col = _flat(self.cmp[fld])
+            col = self.raw(fld)
             if self.exact:
                 pass
             elif fld in ID_FIELDS:  # 16 plain digits are already normalised: only the others go through it
@@ -203,7 +219,10 @@ class _Side:
             return pa.nulls(len(pos), type=_STR)
         if self.exact or fld in self._full:
             return _take(self.full(fld), pos)
-        return self._normalise(fld, _take(self.cmp[fld], pos))
+        if fld in self.coded:
+            codes, meaning = self.coded[fld]
+            return _take(meaning, codes[pos])
+        return self._normalise(fld, _take(self.raw(fld), pos))
 
     def days_at(self, pos: np.ndarray) -> np.ndarray:
         """Birth dates at ``pos`` as ``datetime64[D]`` (NaT where missing or not a date)."""
@@ -211,7 +230,10 @@ class _Side:
             return np.full(len(pos), np.datetime64("NaT"), dtype="datetime64[D]")
         if self.exact and self.dob is not None:
             return self.dob[pos]
-        return np.asarray(norm.dates(_take(self.cmp["tanggal_lahir"], pos)), dtype="datetime64[D]")
+        return np.asarray(norm.dates(_take(self.raw("tanggal_lahir"), pos)), dtype="datetime64[D]")
+
+    #: starts computing the input's sha256 (None: nothing to start)
+    hash_now: Callable[[], None] = lambda: None
 
     @property
     def sha256(self) -> str:
@@ -232,67 +254,51 @@ def _side_from_roll(roll: Roll, label: str) -> _Side:
                  dob=np.asarray(roll.dob, dtype="datetime64[D]"))
 
 
-class _FileDigest(threading.Thread):
-    """sha256 of an input file, read again in 1 MB blocks (from the page cache; no second copy in memory) in the
-    background once it has been parsed: the parse keeps both cores busy, the matching that follows does not.
-    A file that changed in between (size or modification time) is an input error, not a wrong digest."""
+def _digest_of(source: InputFile) -> Callable[[], str]:
+    def digest() -> str:
+        value = source.sha256()
+        if not value or source.changed():
+            raise InputError(f"{source.path}: the file changed while it was being compared")
+        return value
 
-    def __init__(self, path: str, stat: os.stat_result) -> None:
-        super().__init__(daemon=True)
-        self.path, self.stat = path, stat
-        self.hexdigest = ""
-        self.start()
-
-    def run(self) -> None:
-        h = hashlib.sha256()
-        try:
-            with open(self.path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-        except OSError:
-            return  # reported by __call__
-        self.hexdigest = h.hexdigest()
-
-    def __call__(self) -> str:
-        self.join()
-        try:
-            now = os.stat(self.path)
-        except OSError:
-            now = None
-        same = now is not None and (now.st_ino, now.st_size, now.st_mtime_ns) == (
-            self.stat.st_ino, self.stat.st_size, self.stat.st_mtime_ns)
-        if not same or not self.hexdigest:
-            raise InputError(f"{self.path}: the file changed while it was being compared")
-        return self.hexdigest
+    return digest
 
 
-def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None) -> _Side:
-    """Read a file as raw text columns without normalising them (that happens on demand)."""
-    stat = os.stat(path) if path != "-" and os.path.isfile(path) else None
-    data, name = read_input_bytes(path)
-    if stat is None:  # standard input: hash what was read
+def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None,
+               prefetched: InputFile | None = None) -> _Side:
+    """Read a file as raw text columns without normalising them (that happens on demand). A regular file is read
+    and hashed by an :class:`~dpt_tools.prefetch.InputFile` (``prefetched``: one started earlier)."""
+    source = prefetched or prefetch([path]).get(path)
+    data = source.data() if source is not None else None
+    if data is None:  # standard input, or a file that cannot be read: the loader's own reading and messages
+        data, name = read_input_bytes(path)
         hasher = Hasher(data)
         hasher.start()
+    else:
+        name = Path(path).name
     kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
     read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
     del data
-    if stat is None:
-        hasher.join()
-        digest: Callable[[], str] = lambda: hasher.hexdigest  # noqa: E731
+    if source is not None and source.error is None:
+        digest = _digest_of(source)
     else:
-        digest = _FileDigest(path, stat)
+        hasher.join()
+        digest = lambda: hasher.hexdigest  # noqa: E731
     # the loader's own checks and naming of extra columns, run on zero rows
     shell = build_roll(replace(read, table=read.table.slice(0, 0), row_numbers=read.row_numbers[:0]),
                        source=name, path=path, sha256="", column_map=settings.column_map)
     table = read.table
     index = map_headers(read.header, settings.column_map)
-    # kept in the reader's chunks: copying the new version into one chunk makes its random gathers faster, but
-    # costs as much as it saves (measured at 1M rows) and adds a copy to the peak memory
+    # kept in the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered
+    # from it; columns compared by dictionary never are
     cmp = {fld: table.column(i) for i, fld in index.items()}
     unmapped = [i for i in range(len(read.header)) if i not in index]
     extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
-    return _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
+    side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
                  list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64))
+    if source is not None and source.error is None:
+        side.hash_now = source.start_hash
+    return side
 
 
 # ----------------------------------------------------------------------------------------------- result
@@ -332,29 +338,76 @@ class _Nik:
 
 
 def _nik_facts(side: _Side) -> _Nik:
+    """Validity and the int64 key of every NIK; ``repeated`` is filled in by :func:`_nik_join`."""
+    raw = side.cmp["nik"] if "nik" in side.present else None
+    if raw is not None and not side.exact:
+        plain = _np_bool(_sixteen_digits(raw))
+        if plain.all():  # the usual export: every NIK already 16 plain digits, nothing to normalise
+            key = np.asarray(pc.cast(raw, pa.int64()).to_numpy(), dtype=np.int64)
+            return _Nik(key, plain, np.zeros(side.n, dtype=bool), np.zeros(side.n, dtype=bool))
     nik = side.full("nik")
     valid = _np_bool(_sixteen_digits(nik))
     missing = ~_np_bool(pc.is_valid(nik))
     key = np.full(side.n, -1, dtype=np.int64)
     if valid.any():
         key[valid] = np.asarray(pc.cast(nik.filter(pa.array(valid)), pa.int64()).to_numpy(), dtype=np.int64)
-    repeated = np.zeros(side.n, dtype=bool)
-    repeated[valid] = pd.Series(key[valid]).duplicated(keep=False).to_numpy()
-    return _Nik(key, valid, missing, repeated)
+    return _Nik(key, valid, missing, np.zeros(side.n, dtype=bool))
 
 
-def _nik_status(me: _Nik, other: _Nik, matched: np.ndarray) -> np.ndarray:
+def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One hash pass over the valid NIKs of both versions: marks NIKs repeated within their version and pairs
+    the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new repeated-in-old)
+    where the last two are per row: a usable NIK that the other version holds more than once."""
+    vo, vn = np.flatnonzero(o.valid), np.flatnonzero(n.valid)
+    ko = o.key if len(vo) == len(o.key) else o.key[vo]
+    kn = n.key if len(vn) == len(n.key) else n.key[vn]
+    index_n, index_o = pd.Index(kn), pd.Index(ko)
+    if index_n.is_unique and index_o.is_unique:  # the usual case: no repeated NIK, one lookup does it
+        hit = index_n.get_indexer(ko)
+        found = hit >= 0
+        none_o, none_n = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
+        return vo[found], vn[hit[found]], none_o, none_n
+    codes, uniques = pd.factorize(np.concatenate([ko, kn]))
+    k = len(uniques)
+    co, cn = codes[:len(vo)], codes[len(vo):]
+    cnt_o = np.bincount(co, minlength=k).astype(np.int32)
+    cnt_n = np.bincount(cn, minlength=k).astype(np.int32)
+    o_here, o_there = cnt_o[co], cnt_n[co]  # per valid old NIK: how often in old, how often in new
+    n_here, n_there = cnt_n[cn], cnt_o[cn]
+    o.repeated[vo] = o_here > 1
+    n.repeated[vn] = n_here > 1
+    new_at = np.full(k, -1, dtype=np.int64)
+    once_n = n_here == 1
+    new_at[cn[once_n]] = vn[once_n]
+    pair = (o_here == 1) & (o_there == 1)
+    po, pn = vo[pair], new_at[co[pair]]
+    o_other = np.zeros(len(o.key), dtype=bool)
+    n_other = np.zeros(len(n.key), dtype=bool)
+    o_other[vo] = (o_here == 1) & (o_there > 1)
+    n_other[vn] = once_n & (n_there > 1)
+    return po, pn, o_other, n_other
+
+
+def _nik_status(me: _Nik, in_other: np.ndarray, matched: np.ndarray) -> np.ndarray:
     status = np.full(len(me.key), NIK_ABSENT, dtype=np.int8)
-    usable = me.usable
-    ask = usable & ~matched  # a matched NIK is in the other version; ask only about the rest
-    in_other = np.zeros(len(me.key), dtype=bool)
-    in_other[ask] = pd.Series(me.key[ask]).isin(other.key[other.repeated]).to_numpy()
-    status[in_other] = NIK_REPEATED_OTHER
+    status[in_other & ~matched] = NIK_REPEATED_OTHER
     status[me.repeated] = NIK_REPEATED
     status[~me.valid] = NIK_INVALID
     status[me.missing] = NIK_MISSING
     status[matched] = NIK_MATCHED
     return status
+
+
+def _date_sex(side: _Side, pos: np.ndarray) -> np.ndarray:
+    """(birth date, sex) of the rows at ``pos`` as one non-negative int64 ((days + 2**22) * 2 + [sex is P]; any
+    year 1–9999 fits); -1 where either is missing or invalid. Rows with the same person key have the same value."""
+    if not len(pos):
+        return np.zeros(0, dtype=np.int64)
+    days = side.days_at(pos)
+    sex = _strings(_flat(pc.fill_null(side.at("jenis_kelamin", pos), "")))
+    ok = ~np.isnat(days) & ((sex == "L") | (sex == "P"))
+    out = (days.astype(np.int64) + (1 << 22)) * 2 + (sex == "P")
+    return np.where(ok, out, -1)
 
 
 def _person_keys(side: _Side, pos: np.ndarray) -> pa.Array:
@@ -389,24 +442,33 @@ def _match(old: _Side, new: _Side) -> _Matching:
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         o, n = pool.map(_nik_facts, (old, new))
     # 1. NIK: keys usable (valid, unique) in both versions, joined on the int64 key
-    o_use, n_use = np.flatnonzero(o.usable), np.flatnonzero(n.usable)
-    hit = pd.Index(n.key[n_use]).get_indexer(o.key[o_use])
-    found = hit >= 0
-    po1, pn1 = o_use[found], n_use[hit[found]]
+    po1, pn1, o_other, n_other = _nik_join(o, n)
     o_matched = np.zeros(old.n, dtype=bool)
     n_matched = np.zeros(new.n, dtype=bool)
     o_matched[po1] = True
     n_matched[pn1] = True
-    o_stat = _nik_status(o, n, o_matched)
-    n_stat = _nik_status(n, o, n_matched)
+    o_stat = _nik_status(o, o_other, o_matched)
+    n_stat = _nik_status(n, n_other, n_matched)
 
-    # 2. person key among the rows left over on each side, unique on both
+    # 2. person key among the rows left over on each side, unique on both. Folding names is the costly part, so
+    #    it is done only where a key could matter: rows whose (birth date, sex) occurs among the left-over rows of
+    #    both versions (a possible pair), or of a row that needs its reason. Any other row keeps no key: it has no
+    #    possible partner, its NIK is valid and unique (else it would need a reason), so it is removed / added
+    #    whatever its key — and it shares no key with a row that does get one (same key ⇒ same date and sex).
     o_pool, n_pool = np.flatnonzero(~o_matched), np.flatnonzero(~n_matched)
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        keys = pa.concat_arrays(list(pool.map(_person_keys, (old, new), (o_pool, n_pool))))
-    codes = np.asarray(pc.fill_null(pc.dictionary_encode(keys).indices, -1).to_numpy(zero_copy_only=False),
-                       dtype=np.int64) if len(keys) else np.zeros(0, np.int64)
-    k = int(codes.max()) + 1 if len(codes) else 0
+        ds_o, ds_n = pool.map(_date_sex, (old, new), (o_pool, n_pool))
+    need = np.union1d(np.intersect1d(ds_o, ds_n),
+                      np.concatenate([ds_o[o_stat[o_pool] != NIK_ABSENT], ds_n[n_stat[n_pool] != NIK_ABSENT]]))
+    need = need[need >= 0]
+    keyed_o, keyed_n = np.isin(ds_o, need), np.isin(ds_n, need)
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        keys = pa.concat_arrays(list(pool.map(_person_keys, (old, new), (o_pool[keyed_o], n_pool[keyed_n]))))
+    codes = np.full(len(o_pool) + len(n_pool), -1, dtype=np.int64)
+    if len(keys):
+        codes[np.flatnonzero(np.concatenate([keyed_o, keyed_n]))] = np.asarray(
+            pc.fill_null(pc.dictionary_encode(keys).indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    k = max(int(codes.max()) + 1 if len(codes) else 0, 1)  # at least one slot: codes index it below
     co, cn = codes[:len(o_pool)], codes[len(o_pool):]
     cnt_o = np.bincount(co[co >= 0], minlength=k)
     cnt_n = np.bincount(cn[cn >= 0], minlength=k)
@@ -448,13 +510,98 @@ class _FieldDiff:
     new: pa.Array
 
 
+def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    parts = list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [c if c.type == _STR else c.cast(_STR) for c in parts]
+
+
+def _distinct_share(col: pa.Array | pa.ChunkedArray) -> tuple[int, float]:
+    """(distinct values, their share) among a column's first rows: does it repeat a few values (places, codes)?"""
+    sample = col.slice(0, SAMPLE_ROWS)
+    k = pc.count_distinct(sample, mode="all").as_py() if len(sample) else 0
+    return k, k / max(len(sample), 1)
+
+
+def _one_value(col_o: pa.Array | pa.ChunkedArray, col_n: pa.Array | pa.ChunkedArray) -> bool:
+    """True when both columns hold one and the same text in every row: nothing can differ."""
+    if not len(col_o) or not len(col_n) or not col_o[0].is_valid:
+        return False
+    value = col_o[0]
+    return all(col.null_count == 0 and pc.all(pc.equal(col, value)).as_py() for col in (col_o, col_n))
+
+
+def _by_dictionary(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str) -> _FieldDiff:
+    """Compare a column that repeats a few values through one dictionary shared by both versions: the values are
+    hashed once, each distinct text is normalised once, and the pairs compare integer codes (a random gather of
+    small integers instead of strings). Exact: two rows get the same code only for the same text, and the same
+    normalised code only when their normalised values are equal (two missing values included)."""
+    both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
+    enc = pc.dictionary_encode(both, null_encoding="encode")
+    if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
+        enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
+    dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
+    codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
+        else np.zeros(0, np.int32)
+    a, b = codes[:old.n][po], codes[old.n:][pn]
+    if old.exact:  # the values are already normalised
+        meaning = dictionary
+        same_as = np.arange(len(dictionary))
+    else:
+        meaning = _flat(norm.iso_dates(norm.dates(dictionary)) if fld == "tanggal_lahir"
+                        else normalise_field(fld, dictionary))
+        same_as = pc.dictionary_encode(meaning, null_encoding="encode").indices.to_numpy()
+        if len(same_as) and same_as[-1] == len(same_as) - 1:  # no two texts mean the same: codes compare as is
+            same_as = np.arange(len(dictionary))
+        old.coded[fld] = (codes[:old.n], meaning)  # later lookups of normalised values need no normaliser
+        new.coded[fld] = (codes[old.n:], meaning)
+    if not len(same_as):
+        cand = np.zeros(0, np.int64)
+    elif (same_as == np.arange(len(same_as))).all():
+        cand = np.flatnonzero(a != b)
+    else:
+        cand = np.flatnonzero(same_as[a] != same_as[b])
+    ids = pa.array(np.concatenate([a[cand], b[cand]]), type=pa.int32())
+    values = _flat(meaning.take(ids))
+    return _FieldDiff(cand, values.slice(0, len(cand)), values.slice(len(cand)))
+
+
+def _plain_ids(side: _Side, fld: str) -> np.ndarray | None:
+    """NIK/NKK as int64 when every value is 16 plain digits (then the text is already normalised), else None."""
+    col = side.cmp[fld]
+    if not _np_bool(_sixteen_digits(col)).all():
+        return None
+    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+
+
 def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str,
                    first: pa.Array | None) -> _FieldDiff:
-    """``first``: mask of the old rows whose pairs come first, in increasing row order (the NIK matches); those
+    """The pairs whose normalised ``fld`` differs, with both values.
+
+    Three exact ways, chosen per column by cost: a shared dictionary for columns that repeat a few values
+    (:func:`_by_dictionary`); int64 keys for a NKK column of plain 16-digit numbers; otherwise the text of the
+    pairs is gathered and compared, and only pairs whose text differs are normalised and compared again.
+    ``first``: mask of the old rows whose pairs come first, in increasing row order (the NIK matches); those
     old values are gathered by a filter, much cheaper than a take."""
+    distinct, share = _distinct_share(old.cmp[fld]) if fld not in ID_FIELDS else (0, 1.0)
+    if old.exact == new.exact and distinct and share <= FEW_DISTINCT:
+        if distinct == 1 and _one_value(old.cmp[fld], new.cmp[fld]):  # e.g. the provinsi of a kabupaten's roll
+            if not old.exact:
+                meaning = _flat(norm.iso_dates(norm.dates(old.cmp[fld].slice(0, 1))) if fld == "tanggal_lahir"
+                                else normalise_field(fld, old.cmp[fld].slice(0, 1)))
+                old.coded[fld] = (np.zeros(old.n, dtype=np.int32), meaning)
+                new.coded[fld] = (np.zeros(new.n, dtype=np.int32), meaning)
+            none = pa.array([], type=_STR)
+            return _FieldDiff(np.zeros(0, dtype=np.int64), none, none)
+        return _by_dictionary(old, new, po, pn, fld)
+    if old.exact == new.exact and fld in ID_FIELDS and fld != "nik":
+        ko = _plain_ids(old, fld)
+        kn = _plain_ids(new, fld) if ko is not None else None
+        if ko is not None and kn is not None:
+            cand = np.flatnonzero(ko[po] != kn[pn])
+            return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
     if old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
         k = 0 if first is None else first.true_count
-        col_o, col_n = old.cmp[fld], new.cmp[fld]
+        col_o, col_n = old.raw(fld), new.raw(fld)
         if fld == "nik" or not k:  # NIK matches have equal NIKs by definition
             head = np.zeros(k, dtype=bool)
         else:
@@ -518,13 +665,16 @@ _NEW_COUNTS: dict[str, int | str | None] = {"new": None, "added": ALONE, "change
 def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.ndarray) -> pd.DataFrame:
     """Rows of one version per (region levels, sex, status, moved): grouped on the text as read (one hash pass),
     then the few group keys are normalised and regrouped by the caller."""
-    keys = {f: side.cmp[f] if f in side.present else pa.nulls(side.n, type=_STR) for f in (*levels, "jenis_kelamin")}
+    keys = {f: pa.array(side.coded[f][0]) if f in side.coded  # codes of a column compared by dictionary
+            else side.cmp[f] if f in side.present else pa.nulls(side.n, type=_STR) for f in (*levels, "jenis_kelamin")}
     table = pa.table({**keys, "_st": pa.array(status), "_mv": pa.array(moved)})
     grouped = table.group_by(list(table.column_names)).aggregate([([], "count_all")])
     out: dict[str, Any] = {}
     for f in keys:
         col = _flat(grouped.column(f))
-        if not side.exact and f in side.present:
+        if f in side.coded:
+            col = _take(side.coded[f][1], col.to_numpy())
+        elif not side.exact and f in side.present:
             col = side._normalise(f, col)
         out[f] = _strings(_flat(pc.fill_null(col, "")))
     sex = out.pop("jenis_kelamin")
@@ -564,12 +714,48 @@ def _check_conservation(old: _Side, new: _Side, m: _Matching, o_status: np.ndarr
         raise IntegrityError("diff conservation failed: " + "; ".join(problems))
 
 
-def _diff(old: _Side, new: _Side, settings: Settings, by: str) -> DiffResult:
+class _Stages:
+    """Wall and CPU seconds per stage of one diff, printed to stderr when ``DPT_TIMINGS`` is set (for the
+    benchmark's stage breakdown; never part of any output file)."""
+
+    def __init__(self) -> None:
+        self.on = bool(os.environ.get("DPT_TIMINGS"))
+        self.last = self._now()
+        if self.on:
+            try:  # the process's age (start-up and imports), from /proc in clock ticks
+                with open("/proc/self/stat") as fh, open("/proc/uptime") as up:
+                    age = float(up.read().split()[0]) - int(fh.read().rsplit(")", 1)[1].split()[19]) / os.sysconf(
+                        "SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                age = float("nan")
+            print(f"dpt diff stage {'start':<16} wall {age:6.3f} s  cpu {self.last[1]:6.3f} s"
+                  f"  page faults {self.last[2]:7d}", file=sys.stderr)
+
+    @staticmethod
+    def _now() -> tuple[float, float, int]:
+        import resource
+
+        return time.perf_counter(), time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+    def __call__(self, name: str) -> None:
+        if self.on:
+            now = self._now()
+            print(f"dpt diff stage {name:<16} wall {now[0] - self.last[0]:6.3f} s  cpu {now[1] - self.last[1]:6.3f} s"
+                  f"  page faults {now[2] - self.last[2]:7d}", file=sys.stderr)
+            self.last = now
+
+
+def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | None = None) -> DiffResult:
+    tick = tick or _Stages()
     if by not in REGION_LEVELS:
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     m = _match(old, new)
+    tick("match")
     fields = [f for f in FIELDS if f in old.present and f in new.present]
     diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old)
+    for side in (old, new):
+        side.hash_now()  # the inputs' sha256 on the core the output tables leave idle
+    tick("compare")
     npairs = len(m.po)
     person = m.how != BY_KEY_NIK_CHANGED
     any_diff = np.zeros(npairs, dtype=bool)
@@ -597,50 +783,68 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str) -> DiffResult:
     o_status[m.old_left] = np.where(m.old_reason < 0, ALONE, UNMATCHED)
     n_status[m.new_left] = np.where(m.new_reason < 0, ALONE, UNMATCHED)
     _check_conservation(old, new, m, o_status, n_status, twice)
+    tick("status")
 
-    # ---- output frames
+    # ---- output frames: whole records and unmatched rows on the workers, the pair tables here meanwhile
+    pool = ThreadPoolExecutor(max_workers=THREADS)
+    added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
+    removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
+    unmatched = pool.submit(_unmatched, old, new, m, settings)
+    summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     show = settings.mask
 
-    def pair_nik(sel: np.ndarray) -> pa.Array:
-        """The person's NIK for pairs ``sel``: the new version's, else the old one's."""
-        return _flat(pc.coalesce(new.at("nik", m.pn[sel]), old.at("nik", m.po[sel])))
-
     row_o, row_n = old.row_number[m.po], new.row_number[m.pn]
-    field_rank = {f: i for i, f in enumerate(FIELDS)}
+    # the person's NIK as shown (the new version's, else the old one's), made once for every pair a file names
+    named = np.zeros(npairs, dtype=bool)
+    for d in diffs.values():
+        named[d.pairs] = True
+    named_at = np.flatnonzero(named & person)
+    slot = np.full(npairs, -1, dtype=np.int64)
+    slot[named_at] = np.arange(len(named_at))
+    named_nik = _show_id(_flat(pc.coalesce(new.at("nik", m.pn[named_at]), old.at("nik", m.po[named_at]))), settings)
 
-    parts = []
-    for fld, d in diffs.items():
+    def pair_nik(sel: np.ndarray) -> pa.Array:
+        return _take(named_nik, slot[sel])
+
+    sels, ranks, olds, news = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [], []
+    for rank, fld in enumerate(FIELDS):
+        d = diffs.get(fld)
+        if d is None:
+            continue
         keep = person[d.pairs]
         if not keep.any():
             continue
-        sel = d.pairs[keep]
         fkeep = pa.array(keep)
-        ov, nv = d.old.filter(fkeep), d.new.filter(fkeep)
+        ov, nv = _flat(d.old.filter(fkeep)), _flat(d.new.filter(fkeep))
         if fld in ID_FIELDS and show:
             ov, nv = _flat(mask_id(ov)), _flat(mask_id(nv))
-        parts.append(pd.DataFrame({
-            "nik": _series(_show_id(pair_nik(sel), settings)), "row_old": row_o[sel], "row_new": row_n[sel],
-            "field": pd.Series([fld] * len(sel), dtype="str"), "old": _series(ov), "new": _series(nv),
-            "_rank": field_rank[fld],
-        }))
-    if parts:
-        changed_df = pd.concat(parts, ignore_index=True).sort_values(["row_old", "_rank"], kind="stable")
-        changed_df = changed_df.drop(columns="_rank").reset_index(drop=True)
-    else:
-        changed_df = pd.DataFrame({"nik": pd.Series([], dtype="str"), "row_old": pd.Series([], dtype="int64"),
-                                   "row_new": pd.Series([], dtype="int64"), "field": pd.Series([], dtype="str"),
-                                   "old": pd.Series([], dtype="str"), "new": pd.Series([], dtype="str")})
+        sels.append(d.pairs[keep])
+        ranks.append(np.full(int(keep.sum()), rank, dtype=np.int64))
+        olds.append(ov)
+        news.append(nv)
+    sel, rank = np.concatenate(sels), np.concatenate(ranks)
+    order = np.lexsort((rank, row_o[sel]))  # by old row, then field order
+    sel, rank = sel[order], rank[order]
+    ids = pa.array(order, type=pa.int64())
+    changed_df = pd.DataFrame({
+        "nik": _series(pair_nik(sel)), "row_old": row_o[sel], "row_new": row_n[sel],
+        "field": pd.Series(np.asarray(FIELDS, dtype=object)[rank], dtype="str"),
+        "old": _series(pa.concat_arrays(olds).take(ids) if olds else pa.array([], type=_STR)),
+        "new": _series(pa.concat_arrays(news).take(ids) if news else pa.array([], type=_STR)),
+    })
     changed_df = changed_df[list(CHANGED_COLUMNS)]
+    tick("changed_df")
 
     mv = np.flatnonzero(moved)
     mv = mv[np.argsort(row_o[mv], kind="stable")]
     moved_df = pd.DataFrame({
-        "nik": _series(_show_id(pair_nik(mv), settings)), "row_old": row_o[mv], "row_new": row_n[mv],
+        "nik": _series(pair_nik(mv)), "row_old": row_o[mv], "row_new": row_n[mv],
         "from_kelurahan": _series(old.at("kelurahan", m.po[mv])), "from_tps": _series(old.at("tps", m.po[mv])),
         "to_kelurahan": _series(new.at("kelurahan", m.pn[mv])), "to_tps": _series(new.at("tps", m.pn[mv])),
         "from_kecamatan": _series(old.at("kecamatan", m.po[mv])),
         "to_kecamatan": _series(new.at("kecamatan", m.pn[mv])),
     })[list(MOVED_COLUMNS)]
+    tick("moved_df")
 
     kc = np.flatnonzero(~person)
     kc = kc[np.argsort(row_o[kc], kind="stable")]
@@ -668,14 +872,14 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str) -> DiffResult:
         "kecamatan": _series(new.at("kecamatan", m.pn[kc])), "kelurahan": _series(new.at("kelurahan", m.pn[kc])),
         "tps": _series(new.at("tps", m.pn[kc])), "other_changes": pd.Series(other, dtype="str"),
     })[list(NIK_CHANGED_COLUMNS)]
+    tick("nik_changed_df")
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
-        removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
-        unmatched_df = _unmatched(old, new, m, settings)
-        added_df, removed_df = added.result(), removed.result()
-
-    summary = _summary(old, new, settings, by, o_status, n_status, m, moved, diffs, person, unmatched_df)
+    try:
+        added_df, removed_df, unmatched_df = added.result(), removed.result(), unmatched.result()
+        summary = summarised.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+    tick("records_summary")
     return DiffResult(added_df, removed_df, changed_df, moved_df, nik_changed_df, unmatched_df, summary,
                       o_status, n_status, by)
 
@@ -707,8 +911,7 @@ def _unmatched(old: _Side, new: _Side, m: _Matching, settings: Settings) -> pd.D
 
 
 def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.ndarray, n_status: np.ndarray,
-             m: _Matching, moved: np.ndarray, diffs: dict[str, _FieldDiff], person: np.ndarray,
-             unmatched: pd.DataFrame) -> dict[str, Any]:
+             m: _Matching, moved: np.ndarray, diffs: dict[str, _FieldDiff], person: np.ndarray) -> dict[str, Any]:
     moved_o = np.zeros(old.n, dtype=bool)
     moved_n = np.zeros(new.n, dtype=bool)
     moved_o[m.po[moved]] = True
@@ -743,7 +946,8 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
         by_region.append(entry)
 
     changed_by_field = {f: int(person[d.pairs].sum()) for f, d in diffs.items() if person[d.pairs].any()}
-    reasons = unmatched.groupby(["version", "reason"]).size() if len(unmatched) else pd.Series(dtype="int64")
+    reasons = {(version, REASONS[r]): int(c) for version, why in (("old", m.old_reason), ("new", m.new_reason))
+               for r, c in enumerate(np.bincount(why[why >= 0].astype(np.int64), minlength=len(REASONS))) if c}
     return {
         **counts,
         "old_sha256": old.sha256,
@@ -770,19 +974,25 @@ def diff_rolls(old: Roll, new: Roll, settings: Settings, by: str = "kelurahan") 
     return _diff(_side_from_roll(old, "old"), _side_from_roll(new, "new"), settings, by)
 
 
-def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "kelurahan") -> DiffResult:
+def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "kelurahan", *,
+               prefetched: dict[str, InputFile] | None = None) -> DiffResult:
     """Read two files and compare them (the library face of ``dpt diff``). Same result as loading both with
-    :func:`~dpt_tools.load.load_roll` and calling :func:`diff_rolls`, without normalising what is not needed."""
+    :func:`~dpt_tools.load.load_roll` and calling :func:`diff_rolls`, without normalising what is not needed.
+    ``prefetched``: :func:`~dpt_tools.prefetch.prefetch` of the paths, started earlier (the command does so
+    before importing the library); by default the files are read here."""
     if str(old) == "-" and str(new) == "-":
         raise InputError("only one of OLD and NEW can be '-' (standard input)")
     if by not in REGION_LEVELS:
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
+    tick = _Stages()
+    early = dict(prefetched or {})
+    early.update(prefetch(p for p in (str(old), str(new)) if p not in early))
     sides: dict[str, _Side] = {}
     errors: dict[str, BaseException] = {}
 
     def read(label: str, path: str) -> None:
         try:
-            sides[label] = _read_side(path, settings, label)
+            sides[label] = _read_side(path, settings, label, prefetched=early.get(path))
         except BaseException as exc:  # re-raised below in argument order
             errors[label] = exc
 
@@ -795,10 +1005,13 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
     else:
         read("new", str(new))
         read("old", str(old))
+    for source in early.values():
+        source.release()
     for label in ("old", "new"):
         if label in errors:
             raise errors[label]
-    return _diff(sides["old"], sides["new"], settings, by)
+    tick("read")
+    return _diff(sides["old"], sides["new"], settings, by, tick)
 
 
 def write_diff_outputs(result: DiffResult, settings: Settings, out_dir: str | Path, fmt: str,
@@ -812,7 +1025,7 @@ def write_diff_outputs(result: DiffResult, settings: Settings, out_dir: str | Pa
     stale = [out / f"{name}.{ext}" for name in frames for ext in ("csv", "parquet")]
     # all or nothing, summary.json last as the commit marker; never over an input file
     with atomic_paths(list(paths.values()), inputs=inputs or [], stale=stale) as temps:
-        for frame, tmp in zip(frames.values(), temps, strict=False):
-            write_frame(frame, tmp, fmt)
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:  # pyarrow's writers release the GIL
+            list(pool.map(lambda ft: write_frame(ft[0], ft[1], fmt), zip(frames.values(), temps, strict=False)))
         write_json(result.summary, temps[-1], atomic=False)
     return paths
