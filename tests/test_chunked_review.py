@@ -7,7 +7,7 @@ part. Every test here writes a synthetic roll with one export quirk and compares
 failed on the first version (review of 2026-11-28); the parts are now cut by pyarrow's own streaming reader and
 they pass.
 
-CSV parts are never smaller than 16 KB, so every roll here is a few hundred KB: ~3000 rows of ~180 bytes give
+CSV parts are never smaller than 64 KB, so every roll here is a few hundred KB: ~3000 rows of ~180 bytes give
 many parts whatever ``part_rows`` is.
 """
 

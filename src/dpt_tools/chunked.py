@@ -536,7 +536,7 @@ def _pass(path: Path, parquet: bool, header: tuple[list[str], int], settings: Se
         reads: Iterator[list[RawRead]] = _parquet_parts(path, part_rows, progress)
         parts = math.ceil(estimated_rows(path) / part_rows)
     else:
-        block = max(1 << 14, part_rows * _bytes_per_row(path)) * verdicts.block_scale
+        block = max(1 << 16, part_rows * _bytes_per_row(path)) * verdicts.block_scale
         reads = _csv_reads(path, verdicts, header[0], header[1], block, progress, digest)
         parts = math.ceil(path.stat().st_size / block)
     state.partitions = max(1, min(MAX_PARTITIONS, parts))
