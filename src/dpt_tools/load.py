@@ -407,7 +407,7 @@ def normalise_field(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
         return norm.padded_number(arr, prefix="TPS")
     if fld == "disabilitas":
         return norm.disability(arr)
-    return norm.text(arr)
+    return norm.text(arr, distinct=fld == "nama")
 
 
 def build_roll(read: RawRead, *, source: str, path: str, sha256: str,

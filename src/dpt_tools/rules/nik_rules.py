@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..normalize import is_scientific
 from ..regions import known_kecamatan_code
-from .base import Context, Hits, group_ids, others_in_group
+from .base import Context, Hits, others_in_group
 
 #: Excel keeps 15 significant digits: when at least this share of a column's 16-digit NIKs end in 0 (a serial ends
 #: in 0 about one time in ten), the column went through a number format and every NIK ending in 0 lost its digit.
@@ -25,7 +26,11 @@ def find_mangled(nik: pa.Array, sixteen: np.ndarray, text_marked: np.ndarray | N
     """Scientific notation, or 16 digits ending in 0 in a column where that ending is far more common than
     chance (the column went through a number format). Cells Excel kept as text (a leading apostrophe) are judged
     apart: a column can be half text, half numbers."""
-    sci = np.asarray(is_scientific(nik).to_numpy(zero_copy_only=False))
+    sci = np.zeros(len(sixteen), dtype=bool)
+    rest = np.flatnonzero(~sixteen)  # 16 plain digits are never scientific notation: test the others only
+    if len(rest):
+        sci[rest] = np.asarray(is_scientific(nik.take(pa.array(rest, type=pa.int64())))
+                               .to_numpy(zero_copy_only=False))
     ends0 = sixteen & np.asarray(pc.fill_null(pc.ends_with(nik, "0"), False).to_numpy(zero_copy_only=False))
     numeric = ~text_marked if text_marked is not None else np.ones(len(sixteen), dtype=bool)
     n16 = int((sixteen & numeric).sum())
@@ -88,13 +93,12 @@ def _join_parts(flags: list[np.ndarray], words: list[str], sep: str) -> np.ndarr
 
 
 def nik_gender_mismatch(ctx: Context) -> Hits:
-    sex = ctx.frame["jenis_kelamin"].to_numpy(dtype=object, na_value="")
-    valid_sex = (sex == "L") | (sex == "P")
-    comparable = ctx.nik.valid_format & ~mangled_nik(ctx) & valid_sex
-    mask = comparable & (ctx.nik.female != (sex == "P"))
+    is_l, is_p = ctx.isin("jenis_kelamin", ["L"]), ctx.isin("jenis_kelamin", ["P"])
+    comparable = ctx.nik.valid_format & ~mangled_nik(ctx) & (is_l | is_p)
+    mask = comparable & (ctx.nik.female != is_p)
     nik_says_id = np.where(ctx.nik.female, "perempuan", "laki-laki")
     nik_says_en = np.where(ctx.nik.female, "female", "male")
-    return Hits.from_mask(mask, nik_sex_id=nik_says_id, nik_sex_en=nik_says_en, sex=sex)
+    return Hits.from_mask(mask, nik_sex_id=nik_says_id, nik_sex_en=nik_says_en, sex=ctx.col("jenis_kelamin"))
 
 
 def nik_duplicate(ctx: Context) -> Hits:
@@ -102,7 +106,8 @@ def nik_duplicate(ctx: Context) -> Hits:
     usable = ctx.nik.valid_format & ~mangled_nik(ctx)
     if not usable.any():
         return Hits.none()
-    group = group_ids([ctx.col("nik")])
+    # a 16-digit NIK is one int64: grouping numbers is much cheaper than hashing a million strings
+    group = pd.factorize(ctx.nik.number)[0]
     counts = np.bincount(group[usable], minlength=int(group.max()) + 1)
     dup = usable & (counts[group] > 1)
     pos = np.flatnonzero(dup)
@@ -114,8 +119,8 @@ def nik_duplicate(ctx: Context) -> Hits:
 
 
 def nkk_format(ctx: Context) -> Hits:
-    masked = ctx.matches("nkk", r"\*")
-    ok = ctx.matches("nkk", r"^[0-9]{16}$")
+    masked = ctx.contains("nkk", "*")
+    ok = ctx.digits("nkk", 16)
     missing = ~ctx.present("nkk")
     pos = np.flatnonzero(~ok & ~masked)
     return Hits(pos, {"why_id": np.where(missing[pos], "kosong", "bukan 16 digit"),

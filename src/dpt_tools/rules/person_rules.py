@@ -68,7 +68,7 @@ def marital_status_invalid(ctx: Context) -> Hits:
 
 
 def disability_invalid(ctx: Context) -> Hits:
-    return Hits.from_mask(ctx.present("disabilitas") & ~ctx.matches("disabilitas", r"^[0-6]$"))
+    return Hits.from_mask(ctx.present("disabilitas") & ~ctx.isin("disabilitas", list("0123456")))
 
 
 def rt_rw_invalid(ctx: Context) -> Hits:
@@ -77,7 +77,7 @@ def rt_rw_invalid(ctx: Context) -> Hits:
     for fld in ("rt", "rw"):
         if not ctx.roll.has(fld):
             continue
-        bad = np.flatnonzero(ctx.present(fld) & ~ctx.matches(fld, r"^[0-9]{3}$"))
+        bad = np.flatnonzero(ctx.present(fld) & ~ctx.digits(fld, 3))
         positions.append(bad)
         fields.append(np.full(len(bad), fld, dtype=object))
     if not positions:

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from ..regions import load_regions, name_key
-from .base import Context, Hits, group_ids, join_groups
+from .base import Context, Hits, join_groups
 
 PLACE_FIELDS = ("kabupaten_kota", "kecamatan", "kelurahan")
 
@@ -33,23 +33,22 @@ def tps_missing(ctx: Context) -> Hits:
 def tps_over_capacity(ctx: Context) -> Hits:
     """Every row of a TPS (kelurahan + TPS number) that holds more voters than the election's limit."""
     has_tps = ctx.present("tps")
-    group = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "tps"]])
+    group = ctx.group([*_place_keys(ctx), "tps"])
     size = np.bincount(group, weights=has_tps, minlength=int(group.max(initial=-1)) + 1)[group].astype(np.int64)
     over = has_tps & (size > ctx.settings.tps_max)
     if not over.any():
         return Hits.none()
     kel = pc.fill_null(ctx.col("kelurahan"), "-")
-    return Hits.from_mask(over, count=size.astype(str), max=str(ctx.settings.tps_max), tps=ctx.col("tps"),
-                          kelurahan=kel)
+    return Hits.from_mask(over, count=size, max=str(ctx.settings.tps_max), tps=ctx.col("tps"), kelurahan=kel)
 
 
 def family_split_tps(ctx: Context) -> Hits:
     """Members of one family card (NKK) assigned to different TPS of the same kelurahan."""
-    usable = ctx.matches("nkk", r"^[0-9]{16}$") & ctx.present("tps")
+    usable = ctx.digits("nkk", 16) & ctx.present("tps")
     if not usable.any():
         return Hits.none()
-    family = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "nkk"]])
-    tps = group_ids([ctx.col("tps")])
+    family = ctx.group([*_place_keys(ctx), "nkk"])
+    tps = ctx.group(["tps"])
     fam, tp = family[usable], tps[usable]
     pairs = pd.unique(fam * (int(tps.max()) + 1) + tp) // (int(tps.max()) + 1)  # one entry per (family, TPS)
     n_tps = np.bincount(pairs, minlength=int(family.max()) + 1)
@@ -57,8 +56,9 @@ def family_split_tps(ctx: Context) -> Hits:
     if not split.any():
         return Hits.none()
     pos = np.flatnonzero(split)
-    tps_text = ctx.frame["tps"].to_numpy(dtype=object)
-    pairs = pd.DataFrame({"family": family[pos], "tps": tps_text[pos]}).drop_duplicates().sort_values(
+    tps_text = np.asarray(ctx.col("tps").take(pa.array(pos, type=pa.int64())).to_numpy(zero_copy_only=False),
+                          dtype=object)
+    pairs = pd.DataFrame({"family": family[pos], "tps": tps_text}).drop_duplicates().sort_values(
         ["family", "tps"], kind="stable")
     fam_ids, joined = join_groups(pairs["family"].to_numpy(), pairs["tps"].to_numpy())
     lookup = np.empty(int(family.max()) + 1, dtype=object)
@@ -266,7 +266,7 @@ def region_unknown(ctx: Context) -> Hits:
     present = _place_keys(ctx)
     if not present:
         return Hits.none()
-    combo = group_ids([ctx.col(f) for f in present])
+    combo = ctx.group(present)
     first = np.unique(combo, return_index=True)[1]  # one representative row per combination
     take = pa.array(first, type=pa.int64())
     keys = {f: (name_key(ctx.col(f).take(take)).to_pylist() if f in present else [None] * len(first))
@@ -294,6 +294,7 @@ def region_unknown(ctx: Context) -> Hits:
 def _values_by_field(ctx: Context, pos: np.ndarray, flds: np.ndarray) -> np.ndarray:
     out = np.empty(len(pos), dtype=object)
     for f in PLACE_FIELDS:
-        sel = flds == f
-        out[sel] = ctx.frame[f].to_numpy(dtype=object)[pos[sel]]
+        sel = np.flatnonzero(flds == f)
+        if len(sel):
+            out[sel] = ctx.col(f).take(pa.array(pos[sel], type=pa.int64())).to_numpy(zero_copy_only=False)
     return out
