@@ -219,41 +219,67 @@ def _reference() -> dict:
         return cached
 
 
+def _lookup(codes: np.ndarray, table_codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` of the table row whose code equals each of ``codes`` ("" where none), as one vectorised join."""
+    idx = pc.index_in(pa.array(codes, type=pa.string()), value_set=pa.array(table_codes, type=pa.string()))
+    hit = np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False))
+    out = np.asarray(values, dtype=object)[np.maximum(hit, 0)] if len(values) else np.full(len(codes), "", object)
+    return np.where(hit >= 0, out, "").astype(object)
+
+
+def _indices(*columns: np.ndarray) -> dict[Any, np.ndarray]:
+    """Like pandas ``groupby(columns).indices``: each distinct key (a tuple for several columns) → its positions
+    in ascending order; built with one factorize and one stable sort."""
+    n = len(columns[0])
+    codes = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        c, u = pd.factorize(col)
+        codes = codes * (len(u) + 1) + c
+    group = pd.factorize(codes)[0]
+    order = np.argsort(group, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(group[order])) + 1] if n else np.array([], dtype=np.int64)
+    first = order[starts]
+    parts = [order[a:b] for a, b in zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True)]
+    if len(columns) == 1:
+        keys = columns[0][first].tolist()
+    else:
+        keys = list(zip(*(col[first].tolist() for col in columns), strict=True))
+    return dict(zip(keys, parts, strict=True))
+
+
 def _build_reference() -> dict:
     reg = load_regions()
     kab, kec, kel = reg.kabupaten, reg.kecamatan, reg.kelurahan
-    kab_key = dict(zip(kab["code"], kab["key"], strict=True))
-    kec_key = dict(zip(kec["code"], kec["key"], strict=True))
-    kec_name = dict(zip(kec["code"], kec["name"], strict=True))
-    kec_kab = kec["parent"].map(kab_key).fillna("")
+    kab_code, kab_keys_col = kab["code"].to_numpy(dtype=object), kab["key"].to_numpy(dtype=object)
+    kec_code, kec_keys_col = kec["code"].to_numpy(dtype=object), kec["key"].to_numpy(dtype=object)
+    kec_names_col = kec["name"].to_numpy(dtype=object)
+    kec_kab = _lookup(kec["parent"].to_numpy(dtype=object), kab_code, kab_keys_col)
     kec_by_kab: dict[str, dict[str, str]] = {}
-    for kb, key, name in zip(kec_kab, kec["key"], kec["name"], strict=True):
+    for kb, key, name in zip(kec_kab, kec_keys_col, kec_names_col, strict=True):
         kec_by_kab.setdefault(kb, {})[key] = name
     kabs_of_kec: dict[str, set[str]] = {}
-    for key, kb in zip(kec["key"], kec_kab, strict=True):
+    for key, kb in zip(kec_keys_col, kec_kab, strict=True):
         kabs_of_kec.setdefault(key, set()).add(kb)
-    table = pd.DataFrame({
-        "key": kel["key"].to_numpy(), "name": kel["name"].to_numpy(),
-        "kab": kel["parent"].str.rsplit(".", n=1).str[0].map(kab_key).fillna("").to_numpy(),
-        "kec": kel["parent"].map(kec_key).fillna("").to_numpy(),
-        "kec_name": kel["parent"].map(kec_name).fillna("").to_numpy(),
-    })
-    keys, names = table["key"].to_numpy(dtype=object), table["name"].to_numpy(dtype=object)
+    kel_parent = kel["parent"].to_numpy(dtype=object)
+    kel_kab_code = np.asarray(pc.replace_substring_regex(pa.array(kel_parent, type=pa.string()), pattern=r"\.[^.]*$",
+                                                         replacement="").to_numpy(zero_copy_only=False), dtype=object)
+    kab_col = _lookup(kel_kab_code, kab_code, kab_keys_col)
+    kec_col = _lookup(kel_parent, kec_code, kec_keys_col)
+    home_col = _lookup(kel_parent, kec_code, kec_names_col)
+    keys, names = kel["key"].to_numpy(dtype=object), kel["name"].to_numpy(dtype=object)
 
     def names_at(idx: np.ndarray) -> dict[str, str]:
         return dict(zip(keys[idx], names[idx], strict=True))
 
-    by_kab_kec = table.groupby(["kab", "kec"], sort=False).indices
-    by_kec = {(None, k): v for k, v in table.groupby("kec", sort=False).indices.items()}
-    kab_col, home_col = table["kab"].to_numpy(dtype=object), table["kec_name"].to_numpy(dtype=object)
+    by_kec = {(None, k): v for k, v in _indices(kec_col).items()}
     ref = {
-        "kab_keys": set(kab["key"]),
-        "kab_names": dict(zip(kab["key"], kab["name"], strict=True)),
-        "kec_names": dict(zip(kec["key"], kec["name"], strict=True)),
+        "kab_keys": set(kab_keys_col),
+        "kab_names": dict(zip(kab_keys_col, kab["name"].to_numpy(dtype=object), strict=True)),
+        "kec_names": dict(zip(kec_keys_col, kec_names_col, strict=True)),
         "kel_names": dict(zip(keys, names, strict=True)),
         "kec_by_kab": kec_by_kab,
-        "kel_by_kec": _Lazy({**by_kab_kec, **by_kec}, names_at),
-        "kel_by_kab": _Lazy(table.groupby("kab", sort=False).indices, names_at),
+        "kel_by_kec": _Lazy({**_indices(kab_col, kec_col), **by_kec}, names_at),
+        "kel_by_kab": _Lazy(_indices(kab_col), names_at),
         "kel_home": _Homes(keys, kab_col, home_col),
         "kabs_of_kec": kabs_of_kec,
     }
