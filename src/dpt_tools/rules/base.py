@@ -90,6 +90,7 @@ class Context:
         self.frame = roll.frame
         self.n = len(roll.frame)
         self.election_day = np.datetime64(settings.election_day, "D")
+        self.row_numbers = roll.frame["row_number"].to_numpy()
         self._cols: dict[str, pa.Array] = {}
         self._memo: dict[tuple, Any] = {}
         self._locks: dict[tuple, threading.Lock] = {}
@@ -140,6 +141,10 @@ class Context:
     def group(self, names: list[str]) -> np.ndarray:
         """:func:`group_ids` of these columns, computed once per run and shared by the rules keyed on them."""
         return self._cached(("group", *names), lambda: combine_codes([self.codes(n) for n in names]))
+
+    def cached(self, name: str, make: Callable[[], Any]) -> Any:
+        """A derived column shared by several rules, computed once per run under ``name``."""
+        return self._cached(("derived", name), make)
 
     def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
         # rules run on two threads: the lock makes each shared column be computed once, not twice side by side

@@ -95,10 +95,11 @@ def _join_parts(flags: list[np.ndarray], words: list[str], sep: str) -> np.ndarr
 def nik_gender_mismatch(ctx: Context) -> Hits:
     is_l, is_p = ctx.isin("jenis_kelamin", ["L"]), ctx.isin("jenis_kelamin", ["P"])
     comparable = ctx.nik.valid_format & ~mangled_nik(ctx) & (is_l | is_p)
-    mask = comparable & (ctx.nik.female != is_p)
-    nik_says_id = np.where(ctx.nik.female, "perempuan", "laki-laki")
-    nik_says_en = np.where(ctx.nik.female, "female", "male")
-    return Hits.from_mask(mask, nik_sex_id=nik_says_id, nik_sex_en=nik_says_en, sex=ctx.col("jenis_kelamin"))
+    pos = np.flatnonzero(comparable & (ctx.nik.female != is_p))
+    female = ctx.nik.female[pos]
+    return Hits(pos, {"nik_sex_id": np.where(female, "perempuan", "laki-laki"),
+                      "nik_sex_en": np.where(female, "female", "male"),
+                      "sex": ctx.col("jenis_kelamin").take(pa.array(pos, type=pa.int64()))})
 
 
 def nik_duplicate(ctx: Context) -> Hits:

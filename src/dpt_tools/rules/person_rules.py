@@ -18,15 +18,18 @@ MIN_AGE = 17
 MAX_AGE = 110
 
 
+def _name_missing(ctx: Context) -> np.ndarray:
+    """Rows without a usable name (shared by both name rules, computed once)."""
+    return ctx.cached("name_missing", lambda: ~ctx.present("nama") | ctx.isin("nama", NAME_PLACEHOLDERS)
+                      | ctx.matches("nama", r"^[^A-Z0-9]*$"))
+
+
 def name_missing(ctx: Context) -> Hits:
-    missing = ~ctx.present("nama") | ctx.isin("nama", NAME_PLACEHOLDERS) | ctx.matches("nama", r"^[^A-Z0-9]*$")
-    return Hits.from_mask(missing)
+    return Hits.from_mask(_name_missing(ctx))
 
 
 def name_suspicious(ctx: Context) -> Hits:
-    missing = name_missing(ctx).positions
-    odd = ctx.present("nama") & ~ctx.matches("nama", NAME_OK)
-    odd[missing] = False
+    odd = ctx.present("nama") & ~ctx.matches("nama", NAME_OK) & ~_name_missing(ctx)
     return Hits.from_mask(odd)
 
 

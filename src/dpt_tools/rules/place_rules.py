@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from ..regions import load_regions, name_key
-from .base import Context, Hits, join_groups
+from .base import Context, Hits, combine_codes, join_groups
 
 PLACE_FIELDS = ("kabupaten_kota", "kecamatan", "kelurahan")
 
@@ -47,7 +47,13 @@ def family_split_tps(ctx: Context) -> Hits:
     usable = ctx.digits("nkk", 16) & ctx.present("tps")
     if not usable.any():
         return Hits.none()
-    family = ctx.group([*_place_keys(ctx), "nkk"])
+    # a usable NKK is 16 digits, so one int64: cheaper to group than a million strings (other rows are not used)
+    usable_at = np.flatnonzero(usable)
+    nkk = np.full(ctx.n, -1, dtype=np.int64)
+    nkk[usable_at] = np.asarray(pc.cast(ctx.col("nkk").take(pa.array(usable_at, type=pa.int64())), pa.int64()))
+    nkk_codes, nkk_distinct = pd.factorize(nkk)
+    family = combine_codes([*(ctx.codes(f) for f in _place_keys(ctx)), (nkk_codes.astype(np.int64),
+                                                                         len(nkk_distinct))])
     tps = ctx.group(["tps"])
     fam, tp = family[usable], tps[usable]
     pairs = pd.unique(fam * (int(tps.max()) + 1) + tp) // (int(tps.max()) + 1)  # one entry per (family, TPS)
