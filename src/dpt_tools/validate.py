@@ -141,9 +141,10 @@ def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES,
     rules = list(rules)
     skipped = [r.code for r in rules if not applicable(r, roll)]
     todo = [r for r in rules if r.code not in skipped]
-    ctx.prepare()
     # rules are independent once the shared derived columns exist; numpy/pyarrow release the GIL
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        ctx.prepare(pool)
+
         def one(rule: Rule) -> pa.Table | None:
             part = _findings_for(rule, ctx, settings)
             if progress is not None:

@@ -12,6 +12,7 @@ import datetime as dt
 import string
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -160,11 +161,27 @@ class Context:
         """NIKs published masked (``197104**********``): valid input for name checks, not for NIK checks."""
         return self.contains("nik", "*")
 
-    def prepare(self) -> None:
-        """Compute the derived columns several rules share, before rules run side by side."""
-        for name in ("nik", "nkk", "nama", "jenis_kelamin", "status_kawin", "tps", "kelurahan"):
-            self.col(name)
-        _ = self.nik, self.mangled_nik, self.masked_nik, self.age, self.dob_parts
+    def prepare(self, pool: Executor | None = None) -> None:
+        """Compute the derived columns several rules share, before rules run side by side: the NIK decoding on
+        one worker, the other shared columns (ages, key encodings of the group rules) on the other."""
+
+        def nik_columns() -> None:
+            _ = self.nik, self.mangled_nik
+
+        def other_columns() -> None:
+            for name in ("nik", "nkk", "nama", "jenis_kelamin", "status_kawin", "tps", "kelurahan"):
+                self.col(name)
+            _ = self.masked_nik, self.age, self.dob_parts
+            for name in ("kabupaten_kota", "kecamatan", "kelurahan", "tps"):
+                if self.roll.has(name):
+                    self.codes(name)
+
+        if pool is None:
+            nik_columns()
+            other_columns()
+            return
+        for job in [pool.submit(nik_columns), pool.submit(other_columns)]:
+            job.result()
 
     @cached_property
     def mangled_nik(self) -> np.ndarray:
