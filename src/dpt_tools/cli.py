@@ -141,6 +141,9 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
     Example:
         dpt validate DPT_KEL_BACANG.csv --out hasil/ --fail-on warning --lang en
     """
+    from . import prefetch
+
+    prefetch.start(roll)  # the file is read and hashed on the idle core while the imports below run
     from .output import check_not_input
     from .report import print_validate
     from .validate import summary, validate_path, write_outputs
