@@ -197,10 +197,13 @@ class _Homes(dict):
     def __init__(self, keys: np.ndarray, kabs: np.ndarray, homes: np.ndarray) -> None:
         super().__init__()
         self._keys, self._kabs, self._homes = keys, kabs, homes
+        self._positions: dict[Any, np.ndarray] | None = None
 
     def get(self, key: Any, default: Any = None) -> Any:
         if key not in self:
-            idx = np.flatnonzero(self._keys == key)
+            if self._positions is None:  # one index over the 83,762 names instead of a scan per lookup
+                self._positions = _indices(self._keys)
+            idx = self._positions.get(key, np.array([], dtype=np.int64))
             self[key] = list(zip(self._kabs[idx], self._homes[idx], strict=True))
         return super().get(key, default)
 
