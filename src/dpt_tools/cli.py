@@ -383,6 +383,30 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
 def main() -> None:
     """Console entry point: user errors are one line + exit 2; a bug is one line + exit 3 (DPT_DEBUG=1 for more)."""
     try:
+        _run()
+    except SystemExit as exc:
+        _exit_now(exc.code)
+
+
+def _exit_now(code: object) -> None:
+    """End the process without the interpreter's teardown.
+
+    Why: after a run on a million rows the process holds about 1.3 GB of frames and arrays, which the teardown
+    would free object by object (about 0.2 s) just before the operating system reclaims the memory anyway. Every
+    output is complete, closed and renamed into place before a command exits; only the standard streams are
+    still buffered, so they are flushed here first.
+    """
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _run() -> None:
+    try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
