@@ -214,3 +214,19 @@ def test_reference_indices_equal_pandas_groupby():
                           (_indices(a, b), frame.groupby(["a", "b"], sort=False).indices)):
         assert set(got) == set(expected)
         assert all(np.array_equal(got[k], expected[k]) for k in expected)
+
+
+def test_broken_contract_is_reported_even_when_rules_fail(tmp_path):
+    """The pandera check runs beside the rules; a roll that breaks the loaded-roll contract (duplicate row
+    numbers here) must still end in IntegrityError — also when the rules themselves trip over the broken roll."""
+    from dpt_tools.errors import IntegrityError
+    from dpt_tools.validate import validate_roll
+
+    roll = _roll_from(tmp_path, [{"nik": "1971011708850001", "nama": "A"}, {"nik": "1971011708850002", "nama": "B"}])
+    roll.frame["row_number"] = [1, 1]
+    with pytest.raises(IntegrityError):
+        validate_roll(roll, SETTINGS)
+    roll.columns = {}  # the rules now fail on a missing column…
+    roll.frame = roll.frame.drop(columns=["nik"])
+    with pytest.raises(IntegrityError):  # …and the contract is what gets reported
+        validate_roll(roll, SETTINGS)
