@@ -229,3 +229,24 @@ def test_parquet_odd_columns_pass_through(tmp_path):
 def test_very_long_field(tmp_path):
     roll = load_roll(_csv(tmp_path, SIMPLE + "1971011506900001," + "A" * 3_000_000 + ",15-06-1990\n"))
     assert len(roll.frame["nama"].iloc[0]) == 3_000_000
+
+
+def test_prefetched_read_gives_the_same_roll(tmp_path):
+    """A file read and hashed in the background while the command imports (dpt_tools.prefetch) loads exactly as
+    a file read by load_roll itself; each background read is used once, and a file that cannot be read is left
+    to load_roll, which reports it."""
+    import hashlib
+
+    from dpt_tools import prefetch
+
+    path = write(tmp_path / "r.csv", ROWS, bom=True)
+    plain = load_roll(path)
+    prefetch.start(str(path))
+    early = load_roll(str(path))
+    assert early.sha256 == plain.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert early.source == plain.source == "r.csv"
+    assert early.frame.equals(plain.frame)
+    assert prefetch.take(str(path)) is None  # handed out once
+    prefetch.start(str(tmp_path / "missing.csv"))
+    with pytest.raises(InputError, match="file not found"):
+        load_roll(tmp_path / "missing.csv")

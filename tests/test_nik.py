@@ -58,3 +58,11 @@ def test_decode_roundtrip(born, female, serial, region):
 def test_decode_never_raises(value):
     d = decode_nik([value], "2025-08-27")
     assert len(d.valid_format) == 1
+
+
+def test_decode_number_and_region_of_mixed_column():
+    """The NIK as one int64 (for grouping) and the region labels, with invalid values in between."""
+    values = ["1971011708850001", "abc", None, "0000000000000000", "1971011708850001", "9999995708850002", "12"]
+    d = decode_nik(values, "2025-08-27")
+    assert d.number.tolist() == [1971011708850001, -1, -1, 0, 1971011708850001, 9999995708850002, -1]
+    assert d.region.to_pylist() == ["19.71.01", None, None, "00.00.00", "19.71.01", "99.99.99", None]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from hypothesis import given, settings
+import pyarrow as pa
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dpt_tools import normalize as n
@@ -108,10 +109,61 @@ def test_padding_is_equivalent(number, zeros):
 def test_whole_column_equals_value_by_value(values):
     """Long columns are normalised on their distinct values only; the result must not depend on that."""
     column = values * (1200 // len(values) + 1)  # long enough for the distinct-values path
-    for fn in (n.text, n.sex, n.marital_status, n.padded_number, n.disability, n.id_number):
+    for fn in (n.text, lambda v: n.text(v, distinct=True), n.sex, n.marital_status, n.padded_number, n.disability,
+               n.id_number):
         whole = fn(column).to_pylist()
         single = [fn([v]).to_pylist()[0] for v in values]
         assert whole == single * (len(column) // len(values)) + single[: len(column) % len(values)]
     whole_dates = n.dates(column)
     single_dates = np.concatenate([n.dates([v]) for v in values] * (len(column) // len(values) + 1))[:len(column)]
     assert np.array_equal(whole_dates, single_dates, equal_nan=True)
+
+
+@given(st.integers(min_value=-2, max_value=10001), st.integers(min_value=-1, max_value=14),
+       st.integers(min_value=-1, max_value=33))
+@example(1900, 2, 29)
+@example(2000, 2, 29)
+@example(2023, 2, 29)
+@example(2024, 2, 29)
+@example(2023, 4, 31)
+@example(2023, 12, 31)
+@example(9999, 12, 31)
+@example(10000, 1, 1)
+@example(0, 1, 1)
+@example(1, 1, 1)
+def test_make_dates_is_the_calendar(year, month, day):
+    """The integer date arithmetic agrees with Python's calendar: real dates exactly, NaT for everything else."""
+    try:
+        expected = np.datetime64(dt.date(year, month, day), "D")
+    except ValueError:
+        expected = np.datetime64("NaT", "D")
+    got = n.make_dates(np.array([year]), np.array([month]), np.array([day]))[0]
+    assert (np.isnat(got) and np.isnat(expected)) or got == expected
+
+
+@given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
+def test_civil_parts_roundtrip(day):
+    y, m, d = n.civil_parts(np.array([np.datetime64(day, "D"), np.datetime64("NaT", "D")]))
+    assert (y.tolist(), m.tolist(), d.tolist()) == ([day.year, -1], [day.month, -1], [day.day, -1])
+
+
+ODD_IDS = [" 1971014506900001", "1971 0145 0690 0001", "'3.17101E+15", "3,17101E+15", "", None, "'197101450690000",
+           "''1971014506900001", "1971014506900001 ", "\u20181971014506900001", "１９７１０１４５０６９０００１",
+           "1971014506900001.0", "'", "197101450690000a", "'1971-0145-0690-0001", "19710145069000011"]
+
+
+def test_id_number_fast_path_equals_full_path():
+    """A column of plain (and apostrophe-quoted) 16-digit NIKs with one odd value of each kind: the fast path
+    keeps the plain ones, every odd one must come out exactly as the full normaliser makes it."""
+    plain = [f"{'' if i % 3 else chr(39)}{1971010101000001 + i}" for i in range(2000)]
+    for odd in ODD_IDS:
+        column = [*plain[:1000], odd, *plain[1000:]]
+        got = n.id_number(column).to_pylist()
+        assert got == n._id_number(pa.array(column, type=pa.string())).to_pylist()
+        assert got[1000] == n._id_number(pa.array([odd], type=pa.string())).to_pylist()[0]
+        assert got[:1000] == [v.lstrip("'") for v in plain[:1000]]
+
+
+def test_names_distinct_path_equals_repetitive_path():
+    names = ["siti  aminah", " BUDI", "BUDI ", "ANI\u00a0PUTRI", "", None, "É", "H. ST. O'NEIL", "a\tb"] * 150
+    assert n.text(names, distinct=True).to_pylist() == n.text(names).to_pylist()

@@ -199,3 +199,34 @@ def test_others_in_group_names_the_other_rows_capped():
     r = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9])
     assert others_in_group(g, r, limit=2).tolist() == ["2, 4", "1, 4", "5", "1, 2", "3", "7, 8", "6, 8", "6, 7",
                                                         "6, 7"]
+
+
+def test_reference_indices_equal_pandas_groupby():
+    """The Kemendagri reference groups kelurahan with its own factorize + stable sort; it must give exactly what
+    pandas' groupby().indices gives (keys, and positions in ascending order), for one key and for two."""
+    from dpt_tools.rules.place_rules import _indices
+
+    rng = np.random.default_rng(3)
+    a = np.array(rng.choice(["", "BANGKA", "BELITUNG", "PANGKALPINANG"], 500), dtype=object)
+    b = np.array(rng.choice(["A", "B", "C", "D", "E"], 500), dtype=object)
+    frame = pd.DataFrame({"a": a, "b": b})
+    for got, expected in ((_indices(a), frame.groupby("a", sort=False).indices),
+                          (_indices(a, b), frame.groupby(["a", "b"], sort=False).indices)):
+        assert set(got) == set(expected)
+        assert all(np.array_equal(got[k], expected[k]) for k in expected)
+
+
+def test_broken_contract_is_reported_even_when_rules_fail(tmp_path):
+    """The pandera check runs beside the rules; a roll that breaks the loaded-roll contract (duplicate row
+    numbers here) must still end in IntegrityError — also when the rules themselves trip over the broken roll."""
+    from dpt_tools.errors import IntegrityError
+    from dpt_tools.validate import validate_roll
+
+    roll = _roll_from(tmp_path, [{"nik": "1971011708850001", "nama": "A"}, {"nik": "1971011708850002", "nama": "B"}])
+    roll.frame["row_number"] = [1, 1]
+    with pytest.raises(IntegrityError):
+        validate_roll(roll, SETTINGS)
+    roll.columns = {}  # the rules now fail on a missing column…
+    roll.frame = roll.frame.drop(columns=["nik"])
+    with pytest.raises(IntegrityError):  # …and the contract is what gets reported
+        validate_roll(roll, SETTINGS)

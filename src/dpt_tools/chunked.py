@@ -650,7 +650,7 @@ def _group_findings(settings: Settings, state: _State, spill: _Spill) -> None:
             found = [f for f in (_findings_for(rules[c], ctx, settings) for c in codes) if f is not None]
             if not found:
                 continue
-            frame = pd.concat(found, ignore_index=True)
+            frame = pa.concat_tables(found).to_pandas()
             # a malformed line gets row_malformed alone, as in a whole-file run
             frame = frame[~frame["row_number"].isin(malformed)]
             where = np.searchsorted(ends, frame["row_number"].to_numpy(), side="left")

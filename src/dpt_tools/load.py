@@ -32,6 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from . import normalize as norm
+from . import prefetch
 from .errors import InputError
 from .fields import ALIAS_INDEX, FIELDS, header_key
 
@@ -434,7 +435,7 @@ def normalise_field(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
         return norm.padded_number(arr, prefix="TPS")
     if fld == "disabilitas":
         return norm.disability(arr)
-    return norm.text(arr)
+    return norm.text(arr, distinct=fld == "nama")
 
 
 def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
@@ -505,11 +506,18 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
               source: str | None = None) -> Roll:
     """Load one roll. ``fmt`` forces ``csv``/``parquet``; by default the extension decides (``-`` = CSV on stdin)."""
     path = str(path)
-    data, name = read_input_bytes(path)
-    hasher = Hasher(data)
-    hasher.start()
+    early = prefetch.take(path)  # read and hashed while the command was still importing (see prefetch)
+    if early is not None:
+        data, sha256 = early
+        name, hasher = Path(path).name, None
+    else:
+        data, name = read_input_bytes(path)
+        hasher = Hasher(data)
+        hasher.start()
     kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
     read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
-    hasher.join()
+    if hasher is not None:
+        hasher.join()
+        sha256 = hasher.hexdigest
     del data
-    return build_roll(read, source=source or name, path=path, sha256=hasher.hexdigest, column_map=column_map)
+    return build_roll(read, source=source or name, path=path, sha256=sha256, column_map=column_map)

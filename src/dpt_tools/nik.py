@@ -28,6 +28,7 @@ class DecodedNik:
     birth_date: np.ndarray  # datetime64[D]: NaT where the DDMMYY part is not a real date
     female: np.ndarray  # bool: day part > 40
     serial: np.ndarray  # int (-1 where unknown)
+    number: np.ndarray | None = None  # int64: the 16 digits as one number (-1 where not 16 digits), for grouping
 
 
 def is_16_digits(values: ArrayLike) -> np.ndarray:
@@ -44,35 +45,41 @@ def digit_matrix(values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     arr = flat(as_string_array(values))
     ok = is_16_digits(arr)
+    if not ok.any():
+        return np.zeros((len(arr), 16), dtype=np.uint8), ok
+    good = arr if ok.all() else flat(arr.take(pa.array(np.flatnonzero(ok), type=pa.int64())))
+    offsets = np.frombuffer(good.buffers()[1], dtype=np.int32)[good.offset:good.offset + len(good) + 1]
+    data = np.frombuffer(good.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    matrix = data.reshape(-1, 16) - np.uint8(ord("0"))
+    if len(good) == len(arr):
+        return matrix, ok
     out = np.zeros((len(arr), 16), dtype=np.uint8)
-    if ok.any():
-        good = flat(arr.take(pa.array(np.flatnonzero(ok), type=pa.int64())))
-        offsets = np.frombuffer(good.buffers()[1], dtype=np.int32)[good.offset:good.offset + len(good) + 1]
-        data = np.frombuffer(good.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-        out[ok] = data.reshape(-1, 16) - ord("0")
+    out[ok] = matrix
     return out, ok
-
-
-def _number(digits: np.ndarray, start: int, stop: int) -> np.ndarray:
-    value = np.zeros(len(digits), dtype=np.int64)
-    for i in range(start, stop):  # a loop over digit positions, not rows
-        value = value * 10 + digits[:, i]
-    return value
 
 
 def decode_nik(values: ArrayLike, reference: np.datetime64 | str = "2025-08-27") -> DecodedNik:
     """Decode a normalised NIK column (see :func:`dpt_tools.normalize.id_number`)."""
     digits, ok = digit_matrix(values)
-    prov, kab, kec = _number(digits, 0, 2), _number(digits, 2, 4), _number(digits, 4, 6)
-    region_code = np.where(ok, prov * 10000 + kab * 100 + kec, -1)
-    uniq, inverse = np.unique(region_code, return_inverse=True)
-    labels = pa.array([None if c < 0 else f"{c // 10000:02d}.{c // 100 % 100:02d}.{c % 100:02d}" for c in uniq],
-                      type=pa.string())  # one label per distinct region, not per row
-    region = labels.take(pa.array(inverse.astype(np.int64)))
-    dd = np.where(ok, _number(digits, 6, 8), -1)
-    mm = np.where(ok, _number(digits, 8, 10), -1)
-    yy = np.where(ok, _number(digits, 10, 12), -1)
-    serial = np.where(ok, _number(digits, 12, 16), -1)
+    pairs = digits[:, 0::2] * np.uint8(10) + digits[:, 1::2]  # n × 8 two-digit numbers (uint8: at most 99)
+
+    def part(i: int) -> np.ndarray:
+        return pairs[:, i].astype(np.int64)
+
+    prov, kab, kec = part(0), part(1), part(2)
+    region_code = np.where(ok, prov * 10000 + kab * 100 + kec, 1_000_000)  # 1,000,000: no region (null)
+    # one label per distinct region, not per row: a lookup table over the 6-digit codes replaces a sort
+    uniq = np.flatnonzero(np.bincount(region_code, minlength=1_000_001))
+    slot = np.zeros(1_000_001, dtype=np.int64)
+    slot[uniq] = np.arange(len(uniq))
+    labels = pa.array([None if c == 1_000_000 else f"{c // 10000:02d}.{c // 100 % 100:02d}.{c % 100:02d}"
+                       for c in uniq.tolist()], type=pa.string())
+    region = labels.take(pa.array(slot[region_code]))
+    dd = np.where(ok, part(3), -1)
+    mm = np.where(ok, part(4), -1)
+    yy = np.where(ok, part(5), -1)
+    serial = np.where(ok, part(6) * 100 + part(7), -1)
+    number = np.where(ok, (region_code * 1_000_000 + dd * 10000 + mm * 100 + yy) * 10000 + serial, -1)
     female = dd > 40
     day = np.where(female, dd - 40, dd)
     ref_year = int(str(np.datetime64(reference, "D"))[:4])
@@ -81,8 +88,8 @@ def decode_nik(values: ArrayLike, reference: np.datetime64 | str = "2025-08-27")
     # A date in the reference year's century that still falls after the reference day belongs to the last century
     late = ~np.isnat(birth) & (birth > np.datetime64(reference, "D"))
     if late.any():
-        birth = np.where(late, make_dates(year - 100, mm, day), birth)
-    return DecodedNik(ok, region, day, mm, yy, birth, female & ok, serial)
+        birth[late] = make_dates(year[late] - 100, mm[late], day[late])
+    return DecodedNik(ok, region, day, mm, yy, birth, female & ok, serial, number)
 
 
 def mask_id(values: ArrayLike) -> pa.Array:

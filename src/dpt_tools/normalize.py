@@ -107,6 +107,47 @@ def fix_subset(arr: pa.Array, needs: pa.Array | np.ndarray, fn: Any) -> pa.Array
     return pc.replace_with_mask(arr, pa.array(mask), fixed.cast(arr.type))
 
 
+# ----------------------------------------------------------------------------------------------- fast path
+# Most NIK/NKK values of an export are already in their normal form (16 digits, perhaps after Excel's apostrophe).
+# Those rows are recognised with two whole-column checks and kept; only the other rows go through the full
+# normaliser. The full normaliser works value by value, so the result is the same either way (tests compare both
+# paths on columns that are canonical but for one odd value).
+
+
+def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a string array as numpy views, offsets rebased to 0 (no copy of the data)."""
+    if pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1] if len(arr) else \
+        np.zeros(1, dtype=np.int32)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+    return offsets - offsets[0], data[offsets[0]:offsets[-1]]
+
+
+def _keep_canonical(arr: pa.Array, ok: np.ndarray, full: Any, fast: pa.Array | None = None) -> pa.Array:
+    """``fast`` (default: the values themselves) where ``ok``; null for empty strings (every normaliser makes
+    "" missing); ``full`` applied to the original values of the remaining rows only."""
+    out = arr if fast is None else fast
+    offsets, _ = string_buffers(arr)
+    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
+    empty = valid & (np.diff(offsets) == 0) & ~ok
+    rest = ~(ok | empty)
+    if empty.any():
+        out = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), out)
+    if rest.any():
+        idx = pa.array(np.flatnonzero(rest), type=pa.int64())
+        fixed = flat(full(arr.take(idx)))
+        out = pc.replace_with_mask(out, pa.array(rest), fixed.cast(out.type))
+    return out
+
+
+def _is_digits(arr: pa.Array, width: int) -> np.ndarray:
+    """Values of exactly ``width`` ASCII digits."""
+    ok = pc.and_(pc.equal(pc.binary_length(arr), width), pc.ascii_is_decimal(arr))
+    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False))
+
+
 def _text(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     odd = pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]")
@@ -116,9 +157,12 @@ def _text(arr: pa.Array) -> pa.Array:
     return empty_to_null(arr)
 
 
-def text(values: ArrayLike) -> pa.Array:
-    """Trim, collapse inner whitespace (tabs, non-breaking spaces too), upper-case; empty → null."""
-    return per_unique(_text, values)
+def text(values: ArrayLike, distinct: bool = False) -> pa.Array:
+    """Trim, collapse inner whitespace (tabs, non-breaking spaces too), upper-case; empty → null.
+
+    ``distinct=True`` says the column holds mostly distinct values (names): it is then normalised directly,
+    without first encoding a million values only to find few repeats. The result is the same either way."""
+    return _text(flat(as_string_array(values))) if distinct else per_unique(_text, values)
 
 
 _SCI = r"^[0-9]([.,][0-9]+)?E\+?[0-9]+$"  # "3.17101E+15", or "3,17101E+15" from an Indonesian-locale Excel
@@ -139,7 +183,15 @@ def id_number(values: ArrayLike) -> pa.Array:
     would make it look like a shorter number. A pandas float rendering ``3171011506900001.0`` (exact below 2^53)
     loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
     """
-    arr = _text(flat(as_string_array(values)))
+    raw = flat(as_string_array(values))
+    # fast path: 16 digits, or Excel's leading apostrophe before 16 digits, is already normal (without the quote)
+    quoted = pc.fill_null(pc.starts_with(raw, "'"), False)
+    bare = pc.if_else(quoted, pc.utf8_slice_codeunits(raw, 1, 1 << 30), raw)
+    return _keep_canonical(raw, _is_digits(bare, 16), _id_number, fast=bare)
+
+
+def _id_number(raw: pa.Array) -> pa.Array:
+    arr = _text(raw)
     # the common Excel case first, without a regex: a leading apostrophe before 16 digits
     quoted = pc.fill_null(pc.starts_with(arr, "'"), False)
     arr = pc.if_else(quoted, pc.utf8_slice_codeunits(arr, 1, 1 << 30), arr)
@@ -221,16 +273,50 @@ def _ints(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.cast(arr, pa.int64(), safe=False), -1).to_numpy(zero_copy_only=False))
 
 
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+_NAT = np.iinfo(np.int64).min  # NaT's integer value in datetime64
+
+
 def make_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """(year, month, day) int arrays → ``datetime64[D]``, NaT where the combination is not a real date."""
-    year = np.asarray(year, dtype=np.int64)
-    month = np.asarray(month, dtype=np.int64)
-    day = np.asarray(day, dtype=np.int64)
+    """(year, month, day) int arrays → ``datetime64[D]``, NaT where the combination is not a real date.
+
+    Integer arithmetic on the proleptic Gregorian calendar (Howard Hinnant's ``days_from_civil``), the calendar
+    numpy uses, in 32-bit integers: a few cheap operations per million values instead of datetime conversions.
+    """
+    year = np.asarray(year)
+    month = np.asarray(month)
+    day = np.asarray(day)
     ok = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
-    months = np.where(ok, (year - 1970) * 12 + (month - 1), 0).astype("datetime64[M]")
-    dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
-    ok &= dates.astype("datetime64[M]") == months  # day 31 of a 30-day month rolls over: not a date
-    return np.where(ok, dates, np.datetime64("NaT", "D"))
+    y = np.where(ok, year, 2000).astype(np.int32)
+    m = np.where(ok, month, 1).astype(np.int32)
+    d = np.where(ok, day, 1).astype(np.int32)
+    leap = ((y & 3) == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    ok &= d <= _DAYS_IN_MONTH[m] + (leap & (m == 2))  # 31 April or 29 Feb 1900 is not a date
+    march = m <= 2  # the year is counted from March, so that the leap day comes last
+    y -= march
+    era = y // 400  # y >= 0 here: years start at 1
+    yoe = y - era * 400
+    doy = (153 * np.where(march, m + 9, m - 3) + 2) // 5 + d - 1
+    days = (era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468).astype(np.int64)
+    days[~ok] = _NAT
+    return days.view("datetime64[D]")
+
+
+def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``datetime64[D]`` → (year, month, day) int arrays, -1 for NaT (Hinnant's ``civil_from_days``; integer
+    arithmetic instead of datetime64 conversions)."""
+    raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
+    nat = raw == _NAT
+    z = np.where(nat, 0, raw) + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return np.where(nat, -1, year), np.where(nat, -1, month), np.where(nat, -1, day)
 
 
 _TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:[.,][0-9]+)?)?)?"  # Excel datetime cells: "15/06/1990 0:00"

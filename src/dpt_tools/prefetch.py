@@ -99,3 +99,44 @@ def prefetch(paths: Iterable[str]) -> dict[str, InputFile]:
             except OSError:
                 continue  # the reader reports it with the usual message
     return out
+
+
+# ------------------------------------------------------------------------------------------------ one input, by name
+#: Reads started by a command for a library function that only knows the path (``load.load_roll``).
+_PENDING: dict[str, InputFile] = {}
+_LOCK = threading.Lock()
+
+
+def start(path: str) -> None:
+    """Begin reading and hashing ``path`` in the background (regular files only; ``-`` is standard input), for a
+    later :func:`take` by the loader."""
+    early = prefetch([path]).get(str(path))
+    if early is None:
+        return
+    early.start_hash()
+    with _LOCK:
+        _PENDING[os.path.realpath(path)] = early
+
+
+def take(path: str) -> tuple[bytes, str] | None:
+    """The bytes and sha256 of ``path`` if a background read of it was started and the file is unchanged (each
+    read is handed out once), else None: the caller reads the file itself and reports any problem."""
+    if path == "-":
+        return None
+    with _LOCK:
+        early = _PENDING.pop(os.path.realpath(path), None)
+    if early is None:
+        return None
+    data = early.data()
+    early.release()
+    digest = early.sha256()
+    if data is None or not digest or early.changed():
+        return None
+    return data, digest
+
+
+def drop(path: str) -> None:
+    """Forget a background read nobody will take (a roll checked in parts reads the file its own way)."""
+    if path != "-":
+        with _LOCK:
+            _PENDING.pop(os.path.realpath(path), None)

@@ -67,7 +67,11 @@ def _empty_findings() -> pd.DataFrame:
     })
 
 
-def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pd.DataFrame | None:
+def _constant(value: str, n: int) -> pa.Array:
+    return pc.fill_null(pa.nulls(n, type=pa.string()), value)
+
+
+def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pa.Table | None:
     hits = rule.check(ctx)
     pos = np.asarray(hits.positions, dtype=np.int64)
     n = len(pos)
@@ -82,14 +86,15 @@ def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pd.DataFrame 
     if "field" in params:
         params["field"] = np.char.upper(np.asarray(params["field"], dtype=str))
     message = render(rule.message(settings.lang), params, n)
-    return pd.DataFrame({
-        "row_number": ctx.frame["row_number"].to_numpy()[pos],
-        "rule": rule.code,
-        "severity": rule.severity,
-        "field": fields,
-        "value": pc.fill_null(values, "").to_pandas(),
-        "message": message.to_pandas(),
-    }).astype({"rule": "str", "severity": "str", "field": "str"})
+    # built as Arrow columns: one small table per rule, concatenated and sorted once (no pandas frame per rule)
+    return pa.table({
+        "row_number": pa.array(ctx.row_numbers[pos], type=pa.int64()),
+        "rule": _constant(rule.code, n),
+        "severity": _constant(rule.severity, n),
+        "field": _constant(rule.field, n) if hits.fields is None else pa.array(fields, type=pa.string()),
+        "value": pc.fill_null(flat(values), ""),
+        "message": flat(message),
+    })
 
 
 def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Settings) -> pa.Array:
@@ -138,10 +143,11 @@ def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES,
     rules = list(rules)
     skipped = [r.code for r in rules if not applicable(r, roll)]
     todo = [r for r in rules if r.code not in skipped]
-    ctx.prepare()
     # rules are independent once the shared derived columns exist; numpy/pyarrow release the GIL
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        def one(rule: Rule) -> pd.DataFrame | None:
+        ctx.prepare(pool)
+
+        def one(rule: Rule) -> pa.Table | None:
             part = _findings_for(rule, ctx, settings)
             if progress is not None:
                 progress(rule.code, 1)
@@ -151,21 +157,34 @@ def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES,
     parts = [p for p in results if p is not None]
     if not parts:
         return _empty_findings(), skipped
-    findings = pd.concat(parts, ignore_index=True)
+    findings = pa.concat_tables(parts)
     if not roll.malformed.empty:
         # a malformed line's values may sit in the wrong columns: its other findings would only be noise (and
         # could show a NIK under another field), so the line gets row_malformed alone
-        bad = findings["row_number"].isin(roll.malformed["row_number"]) & (findings["rule"] != "row_malformed")
-        findings = findings[~bad]
-    findings = findings.sort_values(["row_number", "rule", "field"], kind="stable", ignore_index=True)
-    return findings[list(FINDING_COLUMNS)], skipped
+        bad = pc.and_(pc.is_in(findings["row_number"], value_set=pa.array(roll.malformed["row_number"].to_numpy())),
+                      pc.not_equal(findings["rule"], "row_malformed"))
+        findings = findings.filter(pc.invert(bad))
+    # a stable sort, like pandas' kind="stable": equal keys keep the registry order
+    order = pc.sort_indices(findings, sort_keys=[("row_number", "ascending"), ("rule", "ascending"),
+                                                 ("field", "ascending")])
+    frame = findings.take(order).to_pandas()
+    return frame[list(FINDING_COLUMNS)], skipped
 
 
 def validate_roll(roll: Roll, settings: Settings, progress: Progress | None = None) -> Validation:
-    """Check the canonical frame against the pandera schema, then run every applicable rule."""
+    """Check the canonical frame against the pandera schema and run every applicable rule.
+
+    The schema check (mostly Python) runs on its own thread beside the rules (mostly numpy/pyarrow), which keeps
+    both cores busy; a broken contract is still what gets reported, before any failure of the rules."""
     start = time.perf_counter()
-    check_roll_frame(roll.frame)
-    findings, skipped = run_rules(roll, settings, progress=progress)
+    with ThreadPoolExecutor(max_workers=1) as side:
+        contract = side.submit(check_roll_frame, roll.frame)
+        try:
+            findings, skipped = run_rules(roll, settings, progress=progress)
+        except Exception:
+            contract.result()  # raises IntegrityError if the roll broke the contract: that explains the failure
+            raise
+        contract.result()
     return Validation(roll, findings, skipped, time.perf_counter() - start)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,7 +25,7 @@ import pyarrow.compute as pc
 from ..config import Settings
 from ..load import Roll
 from ..nik import DecodedNik, decode_nik
-from ..normalize import flat
+from ..normalize import civil_parts, flat
 
 SEVERITIES = ("error", "warning", "info")
 SCOPES = ("row", "group")
@@ -91,7 +93,11 @@ class Context:
         self.frame = roll.frame
         self.n = len(roll.frame)
         self.election_day = np.datetime64(settings.election_day, "D")
+        self.row_numbers = roll.frame["row_number"].to_numpy()
         self._cols: dict[str, pa.Array] = {}
+        self._memo: dict[tuple, Any] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
 
     def col(self, name: str) -> pa.Array:
         """A column as a pyarrow string array, converted once per run."""
@@ -117,19 +123,67 @@ class Context:
         return np.asarray(pc.fill_null(pc.match_substring_regex(self.col(name), pattern), False)
                           .to_numpy(zero_copy_only=False))
 
+    def contains(self, name: str, literal: str) -> np.ndarray:
+        """Values holding ``literal`` (a plain substring search, no regex)."""
+        return np.asarray(pc.fill_null(pc.match_substring(self.col(name), literal), False)
+                          .to_numpy(zero_copy_only=False))
+
+    def digits(self, name: str, width: int) -> np.ndarray:
+        """Values of exactly ``width`` ASCII digits (what ``^[0-9]{width}$`` matches, without a regex)."""
+        return digits_of_width(self.col(name), width)
+
     def present(self, name: str) -> np.ndarray:
-        return np.asarray(self.frame[name].notna().to_numpy())
+        return self._cached(("present", name), lambda: np.asarray(
+            self.col(name).is_valid().to_numpy(zero_copy_only=False)))
+
+    def codes(self, name: str) -> tuple[np.ndarray, int]:
+        """A column as dense integer codes (1.., 0 for null) and the number of distinct values, encoded once per
+        run: several group rules key on the same columns."""
+        return self._cached(("codes", name), lambda: column_codes(self.col(name)))
+
+    def group(self, names: list[str]) -> np.ndarray:
+        """:func:`group_ids` of these columns, computed once per run and shared by the rules keyed on them."""
+        return self._cached(("group", *names), lambda: combine_codes([self.codes(n) for n in names]))
+
+    def cached(self, name: str, make: Callable[[], Any]) -> Any:
+        """A derived column shared by several rules, computed once per run under ``name``."""
+        return self._cached(("derived", name), make)
+
+    def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
+        # rules run on two threads: the lock makes each shared column be computed once, not twice side by side
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]
 
     @cached_property
     def masked_nik(self) -> np.ndarray:
         """NIKs published masked (``197104**********``): valid input for name checks, not for NIK checks."""
-        return self.matches("nik", r"\*")
+        return self.contains("nik", "*")
 
-    def prepare(self) -> None:
-        """Compute the derived columns several rules share, before rules run side by side."""
-        for name in ("nik", "nkk", "nama", "jenis_kelamin", "status_kawin", "tps", "kelurahan"):
-            self.col(name)
-        _ = self.nik, self.mangled_nik, self.masked_nik, self.age, self.dob_parts
+    def prepare(self, pool: Executor | None = None) -> None:
+        """Compute the derived columns several rules share, before rules run side by side: the NIK decoding on
+        one worker, the other shared columns (ages, key encodings of the group rules) on the other."""
+
+        def nik_columns() -> None:
+            _ = self.nik, self.mangled_nik
+
+        def other_columns() -> None:
+            for name in ("nik", "nkk", "nama", "jenis_kelamin", "status_kawin", "tps", "kelurahan"):
+                self.col(name)
+            _ = self.masked_nik, self.age, self.dob_parts
+            for name in ("kabupaten_kota", "kecamatan", "kelurahan", "tps"):
+                if self.roll.has(name):
+                    self.codes(name)
+
+        if pool is None:
+            nik_columns()
+            other_columns()
+            return
+        for job in [pool.submit(nik_columns), pool.submit(other_columns)]:
+            job.result()
 
     @cached_property
     def nik_text_marked(self) -> np.ndarray | None:
@@ -156,7 +210,34 @@ class Context:
     @cached_property
     def age(self) -> np.ndarray:
         """Whole years of age on election day (-1 where the birth date is unknown)."""
-        return age_on(self.roll.dob, self.settings.election_day)
+        return age_on(self.roll.dob, self.settings.election_day, self.dob_parts)
+
+
+def digits_of_width(arr: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
+    """Values of exactly ``width`` ASCII digits (null → False)."""
+    ok = pc.and_(pc.equal(pc.binary_length(arr), width), pc.ascii_is_decimal(arr))
+    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False))
+
+
+def column_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """(codes, number of distinct values): codes 1.. in order of first appearance, 0 for null."""
+    enc = flat(pc.dictionary_encode(col))
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)).astype(np.int64) + 1
+    return idx, len(enc.dictionary)
+
+
+def combine_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Dense group ids of combinations of :func:`column_codes` (see :func:`group_ids`)."""
+    codes: np.ndarray | None = None
+    for idx, size in parts:
+        if codes is None:
+            codes = idx
+        else:
+            codes, _ = pd.factorize(codes * (size + 1) + idx)
+            codes = codes.astype(np.int64)
+    if codes is None:
+        return np.zeros(0, dtype=np.int64)
+    return pd.factorize(codes)[0].astype(np.int64)
 
 
 def group_ids(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
@@ -165,18 +246,7 @@ def group_ids(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     Grouping on integer codes instead of strings keeps cross-row rules fast at millions of rows; the keys stay
     explicit, so a roll split by those keys yields the same groups part by part.
     """
-    codes: np.ndarray | None = None
-    for col in columns:
-        enc = flat(pc.dictionary_encode(col))
-        idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)).astype(np.int64) + 1
-        if codes is None:
-            codes = idx
-        else:
-            codes, _ = pd.factorize(codes * (len(enc.dictionary) + 1) + idx)
-            codes = codes.astype(np.int64)
-    if codes is None:
-        return np.zeros(0, dtype=np.int64)
-    return pd.factorize(codes)[0].astype(np.int64)
+    return combine_codes([column_codes(col) for col in columns])
 
 
 def join_groups(group: np.ndarray, values: np.ndarray, sep: str = ", ") -> tuple[np.ndarray, pa.Array]:
@@ -220,18 +290,14 @@ def others_in_group(group: np.ndarray, rows: np.ndarray, limit: int = 10) -> np.
 
 def date_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``datetime64[D]`` → (year, month, day) int arrays; -1 for NaT."""
-    nat = np.isnat(days)
-    safe = np.where(nat, np.datetime64("1970-01-01", "D"), days)
-    months = safe.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (safe - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return (np.where(nat, -1, year), np.where(nat, -1, month), np.where(nat, -1, day))
+    return civil_parts(days)
 
 
-def age_on(days: np.ndarray, when: dt.date) -> np.ndarray:
-    """Completed years on ``when`` (-1 where unknown). Born 29 Feb: a year is completed on 1 Mar."""
-    y, m, d = date_parts(days)
+def age_on(days: np.ndarray, when: dt.date, parts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+           ) -> np.ndarray:
+    """Completed years on ``when`` (-1 where unknown). Born 29 Feb: a year is completed on 1 Mar. ``parts`` are
+    the dates' (year, month, day) when already known."""
+    y, m, d = parts if parts is not None else date_parts(days)
     before = (m > when.month) | ((m == when.month) & (d > when.day))
     return np.where(y < 0, -1, when.year - y - before.astype(np.int64))
 

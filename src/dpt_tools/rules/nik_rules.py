@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..normalize import is_scientific
 from ..regions import known_kecamatan_code
-from .base import Context, Hits, group_ids, others_in_group
+from .base import Context, Hits, others_in_group
 
 #: Excel keeps 15 significant digits: when at least this share of a column's 16-digit NIKs end in 0 (a serial ends
 #: in 0 about one time in ten), the column went through a number format and every NIK ending in 0 lost its digit.
@@ -26,7 +27,11 @@ def mangled_evidence(nik: pa.Array, sixteen: np.ndarray,
     """(scientific notation, 16 digits ending in 0 in a number cell, numeric 16-digit NIKs, of which end in 0).
 
     The counts decide :func:`column_went_numeric`; a roll read in parts adds them up over the parts."""
-    sci = np.asarray(is_scientific(nik).to_numpy(zero_copy_only=False))
+    sci = np.zeros(len(sixteen), dtype=bool)
+    rest = np.flatnonzero(~sixteen)  # 16 plain digits are never scientific notation: test the others only
+    if len(rest):
+        sci[rest] = np.asarray(is_scientific(nik.take(pa.array(rest, type=pa.int64())))
+                               .to_numpy(zero_copy_only=False))
     ends0 = sixteen & np.asarray(pc.fill_null(pc.ends_with(nik, "0"), False).to_numpy(zero_copy_only=False))
     numeric = ~text_marked if text_marked is not None else np.ones(len(sixteen), dtype=bool)
     candidates = ends0 & numeric
@@ -105,13 +110,13 @@ def _join_parts(flags: list[np.ndarray], words: list[str], sep: str) -> np.ndarr
 
 
 def nik_gender_mismatch(ctx: Context) -> Hits:
-    sex = ctx.frame["jenis_kelamin"].to_numpy(dtype=object, na_value="")
-    valid_sex = (sex == "L") | (sex == "P")
-    comparable = ctx.nik.valid_format & ~mangled_nik(ctx) & valid_sex
-    mask = comparable & (ctx.nik.female != (sex == "P"))
-    nik_says_id = np.where(ctx.nik.female, "perempuan", "laki-laki")
-    nik_says_en = np.where(ctx.nik.female, "female", "male")
-    return Hits.from_mask(mask, nik_sex_id=nik_says_id, nik_sex_en=nik_says_en, sex=sex)
+    is_l, is_p = ctx.isin("jenis_kelamin", ["L"]), ctx.isin("jenis_kelamin", ["P"])
+    comparable = ctx.nik.valid_format & ~mangled_nik(ctx) & (is_l | is_p)
+    pos = np.flatnonzero(comparable & (ctx.nik.female != is_p))
+    female = ctx.nik.female[pos]
+    return Hits(pos, {"nik_sex_id": np.where(female, "perempuan", "laki-laki"),
+                      "nik_sex_en": np.where(female, "female", "male"),
+                      "sex": ctx.col("jenis_kelamin").take(pa.array(pos, type=pa.int64()))})
 
 
 def nik_duplicate(ctx: Context) -> Hits:
@@ -119,7 +124,8 @@ def nik_duplicate(ctx: Context) -> Hits:
     usable = ctx.nik.valid_format & ~mangled_nik(ctx)
     if not usable.any():
         return Hits.none()
-    group = group_ids([ctx.col("nik")])
+    # a 16-digit NIK is one int64: grouping numbers is much cheaper than hashing a million strings
+    group = pd.factorize(ctx.nik.number)[0]
     counts = np.bincount(group[usable], minlength=int(group.max()) + 1)
     dup = usable & (counts[group] > 1)
     pos = np.flatnonzero(dup)
@@ -131,8 +137,8 @@ def nik_duplicate(ctx: Context) -> Hits:
 
 
 def nkk_format(ctx: Context) -> Hits:
-    masked = ctx.matches("nkk", r"\*")
-    ok = ctx.matches("nkk", r"^[0-9]{16}$")
+    masked = ctx.contains("nkk", "*")
+    ok = ctx.digits("nkk", 16)
     missing = ~ctx.present("nkk")
     pos = np.flatnonzero(~ok & ~masked)
     return Hits(pos, {"why_id": np.where(missing[pos], "kosong", "bukan 16 digit"),

@@ -18,15 +18,18 @@ MIN_AGE = 17
 MAX_AGE = 110
 
 
+def _name_missing(ctx: Context) -> np.ndarray:
+    """Rows without a usable name (shared by both name rules, computed once)."""
+    return ctx.cached("name_missing", lambda: ~ctx.present("nama") | ctx.isin("nama", NAME_PLACEHOLDERS)
+                      | ctx.matches("nama", r"^[^A-Z0-9]*$"))
+
+
 def name_missing(ctx: Context) -> Hits:
-    missing = ~ctx.present("nama") | ctx.isin("nama", NAME_PLACEHOLDERS) | ctx.matches("nama", r"^[^A-Z0-9]*$")
-    return Hits.from_mask(missing)
+    return Hits.from_mask(_name_missing(ctx))
 
 
 def name_suspicious(ctx: Context) -> Hits:
-    missing = name_missing(ctx).positions
-    odd = ctx.present("nama") & ~ctx.matches("nama", NAME_OK)
-    odd[missing] = False
+    odd = ctx.present("nama") & ~ctx.matches("nama", NAME_OK) & ~_name_missing(ctx)
     return Hits.from_mask(odd)
 
 
@@ -68,7 +71,7 @@ def marital_status_invalid(ctx: Context) -> Hits:
 
 
 def disability_invalid(ctx: Context) -> Hits:
-    return Hits.from_mask(ctx.present("disabilitas") & ~ctx.matches("disabilitas", r"^[0-6]$"))
+    return Hits.from_mask(ctx.present("disabilitas") & ~ctx.isin("disabilitas", list("0123456")))
 
 
 def rt_rw_invalid(ctx: Context) -> Hits:
@@ -77,7 +80,7 @@ def rt_rw_invalid(ctx: Context) -> Hits:
     for fld in ("rt", "rw"):
         if not ctx.roll.has(fld):
             continue
-        bad = np.flatnonzero(ctx.present(fld) & ~ctx.matches(fld, r"^[0-9]{3}$"))
+        bad = np.flatnonzero(ctx.present(fld) & ~ctx.digits(fld, 3))
         positions.append(bad)
         fields.append(np.full(len(bad), fld, dtype=object))
     if not positions:

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from ..regions import load_regions, name_key
-from .base import Context, Hits, group_ids, join_groups
+from .base import Context, Hits, combine_codes, join_groups
 
 PLACE_FIELDS = ("kabupaten_kota", "kecamatan", "kelurahan")
 
@@ -33,23 +33,28 @@ def tps_missing(ctx: Context) -> Hits:
 def tps_over_capacity(ctx: Context) -> Hits:
     """Every row of a TPS (kelurahan + TPS number) that holds more voters than the election's limit."""
     has_tps = ctx.present("tps")
-    group = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "tps"]])
+    group = ctx.group([*_place_keys(ctx), "tps"])
     size = np.bincount(group, weights=has_tps, minlength=int(group.max(initial=-1)) + 1)[group].astype(np.int64)
     over = has_tps & (size > ctx.settings.tps_max)
     if not over.any():
         return Hits.none()
     kel = pc.fill_null(ctx.col("kelurahan"), "-")
-    return Hits.from_mask(over, count=size.astype(str), max=str(ctx.settings.tps_max), tps=ctx.col("tps"),
-                          kelurahan=kel)
+    return Hits.from_mask(over, count=size, max=str(ctx.settings.tps_max), tps=ctx.col("tps"), kelurahan=kel)
 
 
 def family_split_tps(ctx: Context) -> Hits:
     """Members of one family card (NKK) assigned to different TPS of the same kelurahan."""
-    usable = ctx.matches("nkk", r"^[0-9]{16}$") & ctx.present("tps")
+    usable = ctx.digits("nkk", 16) & ctx.present("tps")
     if not usable.any():
         return Hits.none()
-    family = group_ids([ctx.col(f) for f in [*_place_keys(ctx), "nkk"]])
-    tps = group_ids([ctx.col("tps")])
+    # a usable NKK is 16 digits, so one int64: cheaper to group than a million strings (other rows are not used)
+    usable_at = np.flatnonzero(usable)
+    nkk = np.full(ctx.n, -1, dtype=np.int64)
+    nkk[usable_at] = np.asarray(pc.cast(ctx.col("nkk").take(pa.array(usable_at, type=pa.int64())), pa.int64()))
+    nkk_codes, nkk_distinct = pd.factorize(nkk)
+    family = combine_codes([*(ctx.codes(f) for f in _place_keys(ctx)), (nkk_codes.astype(np.int64),
+                                                                         len(nkk_distinct))])
+    tps = ctx.group(["tps"])
     fam, tp = family[usable], tps[usable]
     pairs = pd.unique(fam * (int(tps.max()) + 1) + tp) // (int(tps.max()) + 1)  # one entry per (family, TPS)
     n_tps = np.bincount(pairs, minlength=int(family.max()) + 1)
@@ -57,8 +62,9 @@ def family_split_tps(ctx: Context) -> Hits:
     if not split.any():
         return Hits.none()
     pos = np.flatnonzero(split)
-    tps_text = ctx.frame["tps"].to_numpy(dtype=object)
-    pairs = pd.DataFrame({"family": family[pos], "tps": tps_text[pos]}).drop_duplicates().sort_values(
+    tps_text = np.asarray(ctx.col("tps").take(pa.array(pos, type=pa.int64())).to_numpy(zero_copy_only=False),
+                          dtype=object)
+    pairs = pd.DataFrame({"family": family[pos], "tps": tps_text}).drop_duplicates().sort_values(
         ["family", "tps"], kind="stable")
     fam_ids, joined = join_groups(pairs["family"].to_numpy(), pairs["tps"].to_numpy())
     lookup = np.empty(int(family.max()) + 1, dtype=object)
@@ -191,10 +197,13 @@ class _Homes(dict):
     def __init__(self, keys: np.ndarray, kabs: np.ndarray, homes: np.ndarray) -> None:
         super().__init__()
         self._keys, self._kabs, self._homes = keys, kabs, homes
+        self._positions: dict[Any, np.ndarray] | None = None
 
     def get(self, key: Any, default: Any = None) -> Any:
         if key not in self:
-            idx = np.flatnonzero(self._keys == key)
+            if self._positions is None:  # one index over the 83,762 names instead of a scan per lookup
+                self._positions = _indices(self._keys)
+            idx = self._positions.get(key, np.array([], dtype=np.int64))
             self[key] = list(zip(self._kabs[idx], self._homes[idx], strict=True))
         return super().get(key, default)
 
@@ -219,41 +228,67 @@ def _reference() -> dict:
         return cached
 
 
+def _lookup(codes: np.ndarray, table_codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` of the table row whose code equals each of ``codes`` ("" where none), as one vectorised join."""
+    idx = pc.index_in(pa.array(codes, type=pa.string()), value_set=pa.array(table_codes, type=pa.string()))
+    hit = np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False))
+    out = np.asarray(values, dtype=object)[np.maximum(hit, 0)] if len(values) else np.full(len(codes), "", object)
+    return np.where(hit >= 0, out, "").astype(object)
+
+
+def _indices(*columns: np.ndarray) -> dict[Any, np.ndarray]:
+    """Like pandas ``groupby(columns).indices``: each distinct key (a tuple for several columns) → its positions
+    in ascending order; built with one factorize and one stable sort."""
+    n = len(columns[0])
+    codes = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        c, u = pd.factorize(col)
+        codes = codes * (len(u) + 1) + c
+    group = pd.factorize(codes)[0]
+    order = np.argsort(group, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(group[order])) + 1] if n else np.array([], dtype=np.int64)
+    first = order[starts]
+    parts = [order[a:b] for a, b in zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True)]
+    if len(columns) == 1:
+        keys = columns[0][first].tolist()
+    else:
+        keys = list(zip(*(col[first].tolist() for col in columns), strict=True))
+    return dict(zip(keys, parts, strict=True))
+
+
 def _build_reference() -> dict:
     reg = load_regions()
     kab, kec, kel = reg.kabupaten, reg.kecamatan, reg.kelurahan
-    kab_key = dict(zip(kab["code"], kab["key"], strict=True))
-    kec_key = dict(zip(kec["code"], kec["key"], strict=True))
-    kec_name = dict(zip(kec["code"], kec["name"], strict=True))
-    kec_kab = kec["parent"].map(kab_key).fillna("")
+    kab_code, kab_keys_col = kab["code"].to_numpy(dtype=object), kab["key"].to_numpy(dtype=object)
+    kec_code, kec_keys_col = kec["code"].to_numpy(dtype=object), kec["key"].to_numpy(dtype=object)
+    kec_names_col = kec["name"].to_numpy(dtype=object)
+    kec_kab = _lookup(kec["parent"].to_numpy(dtype=object), kab_code, kab_keys_col)
     kec_by_kab: dict[str, dict[str, str]] = {}
-    for kb, key, name in zip(kec_kab, kec["key"], kec["name"], strict=True):
+    for kb, key, name in zip(kec_kab, kec_keys_col, kec_names_col, strict=True):
         kec_by_kab.setdefault(kb, {})[key] = name
     kabs_of_kec: dict[str, set[str]] = {}
-    for key, kb in zip(kec["key"], kec_kab, strict=True):
+    for key, kb in zip(kec_keys_col, kec_kab, strict=True):
         kabs_of_kec.setdefault(key, set()).add(kb)
-    table = pd.DataFrame({
-        "key": kel["key"].to_numpy(), "name": kel["name"].to_numpy(),
-        "kab": kel["parent"].str.rsplit(".", n=1).str[0].map(kab_key).fillna("").to_numpy(),
-        "kec": kel["parent"].map(kec_key).fillna("").to_numpy(),
-        "kec_name": kel["parent"].map(kec_name).fillna("").to_numpy(),
-    })
-    keys, names = table["key"].to_numpy(dtype=object), table["name"].to_numpy(dtype=object)
+    kel_parent = kel["parent"].to_numpy(dtype=object)
+    kel_kab_code = np.asarray(pc.replace_substring_regex(pa.array(kel_parent, type=pa.string()), pattern=r"\.[^.]*$",
+                                                         replacement="").to_numpy(zero_copy_only=False), dtype=object)
+    kab_col = _lookup(kel_kab_code, kab_code, kab_keys_col)
+    kec_col = _lookup(kel_parent, kec_code, kec_keys_col)
+    home_col = _lookup(kel_parent, kec_code, kec_names_col)
+    keys, names = kel["key"].to_numpy(dtype=object), kel["name"].to_numpy(dtype=object)
 
     def names_at(idx: np.ndarray) -> dict[str, str]:
         return dict(zip(keys[idx], names[idx], strict=True))
 
-    by_kab_kec = table.groupby(["kab", "kec"], sort=False).indices
-    by_kec = {(None, k): v for k, v in table.groupby("kec", sort=False).indices.items()}
-    kab_col, home_col = table["kab"].to_numpy(dtype=object), table["kec_name"].to_numpy(dtype=object)
+    by_kec = {(None, k): v for k, v in _indices(kec_col).items()}
     ref = {
-        "kab_keys": set(kab["key"]),
-        "kab_names": dict(zip(kab["key"], kab["name"], strict=True)),
-        "kec_names": dict(zip(kec["key"], kec["name"], strict=True)),
+        "kab_keys": set(kab_keys_col),
+        "kab_names": dict(zip(kab_keys_col, kab["name"].to_numpy(dtype=object), strict=True)),
+        "kec_names": dict(zip(kec_keys_col, kec_names_col, strict=True)),
         "kel_names": dict(zip(keys, names, strict=True)),
         "kec_by_kab": kec_by_kab,
-        "kel_by_kec": _Lazy({**by_kab_kec, **by_kec}, names_at),
-        "kel_by_kab": _Lazy(table.groupby("kab", sort=False).indices, names_at),
+        "kel_by_kec": _Lazy({**_indices(kab_col, kec_col), **by_kec}, names_at),
+        "kel_by_kab": _Lazy(_indices(kab_col), names_at),
         "kel_home": _Homes(keys, kab_col, home_col),
         "kabs_of_kec": kabs_of_kec,
     }
@@ -266,7 +301,7 @@ def region_unknown(ctx: Context) -> Hits:
     present = _place_keys(ctx)
     if not present:
         return Hits.none()
-    combo = group_ids([ctx.col(f) for f in present])
+    combo = ctx.group(present)
     first = np.unique(combo, return_index=True)[1]  # one representative row per combination
     take = pa.array(first, type=pa.int64())
     keys = {f: (name_key(ctx.col(f).take(take)).to_pylist() if f in present else [None] * len(first))
@@ -294,6 +329,7 @@ def region_unknown(ctx: Context) -> Hits:
 def _values_by_field(ctx: Context, pos: np.ndarray, flds: np.ndarray) -> np.ndarray:
     out = np.empty(len(pos), dtype=object)
     for f in PLACE_FIELDS:
-        sel = flds == f
-        out[sel] = ctx.frame[f].to_numpy(dtype=object)[pos[sel]]
+        sel = np.flatnonzero(flds == f)
+        if len(sel):
+            out[sel] = ctx.col(f).take(pa.array(pos[sel], type=pa.int64())).to_numpy(zero_copy_only=False)
     return out
