@@ -4,9 +4,9 @@ Generates a 1,000,000-row synthetic roll (Excel-export form, every problem plant
 after another as one file; copies after the first become other people in other TPS (the NIK/NKK province digits
 become 9k, TPS numbers + 1000k), so duplicates and TPS sizes stay those of the planted roll. Then runs, each in its
 own child process, ``dpt validate FILE --out DIR --quiet`` whole (``--part-rows 0``), in parts in one process
-(``--jobs 1``) and in parts with the default worker processes; reports wall time, CPU time and the peak of the
-summed RSS of the process tree (sampled every 0.1 s: workers count too), and checks that the findings files are
-byte-identical.
+(the default, ``--jobs 1``) and in parts with two worker processes (``--jobs 2``); reports wall time, CPU time and
+the peak of the summed RSS of the process tree (sampled every 0.1 s: workers count too), and checks that the
+findings files are byte-identical.
 
     python bench/bench_parts.py --copies 5 --workdir /tmp/dpt-parts
 """
@@ -114,7 +114,7 @@ def main() -> None:
     if not big.exists():
         replicate(one, big, args.copies)
     dpt = [sys.executable, "-m", "dpt_tools.cli", "validate", str(big), "--quiet"]
-    modes = {"whole": ["--part-rows", "0"], "parts, 1 process": ["--jobs", "1"], "parts, workers": []}
+    modes = {"whole": ["--part-rows", "0"], "parts, 1 process": ["--jobs", "1"], "parts, 2 workers": ["--jobs", "2"]}
     results = {}
     for i, (name, extra) in enumerate(modes.items()):
         out = work / f"out_{i}"

@@ -35,7 +35,6 @@ import io
 import json
 import math
 import multiprocessing
-import os
 import tempfile
 import threading
 import time
@@ -87,8 +86,8 @@ GROUP_RULES = ("nik_duplicate", "tps_over_capacity", "family_split_tps")
 MAX_PARTITIONS = 64
 #: Inputs above this many (estimated) rows are read in parts by default: a whole read would need ~7 GB.
 AUTO_ROWS = 5_000_000
-#: Rows checked at once (split between the worker processes): ~1.1–1.4 GB at the peak (bench/RESULTS.md).
-PART_ROWS = 500_000
+#: Rows checked at once (split between the worker processes): bounds the peak memory (bench/RESULTS.md).
+PART_ROWS = 250_000
 READ_BYTES = 16 * 1024 * 1024
 _FINDINGS_SCHEMA = pa.schema([("row_number", pa.int64()), *[(c, pa.string()) for c in FINDING_COLUMNS[1:]]])
 
@@ -469,8 +468,9 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
     """Validate a roll part by part with bounded memory; write ``findings.<fmt>`` and ``summary.json`` into
     ``out_dir`` (as one set, atomically) when given. Same findings, counts and summary as a whole-file run.
 
-    ``workers`` processes check parts side by side (default: one per core, at most 2, for rolls of more than two
-    parts); each holds one part, so the default part (``PART_ROWS``) is shared out between them."""
+    ``workers`` processes check parts side by side (default 1: on a 2-core machine two workers were no faster, the
+    parse and the group rules stay in the parent; bench/RESULTS.md); each holds one part, so the default part
+    (``PART_ROWS``) is shared out between them."""
     start = time.perf_counter()
     path = Path(path)
     if not path.exists():
@@ -480,9 +480,7 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
     warm_up()
     parquet = path.suffix.lower() in (".parquet", ".pq")
     verdicts, header, header_lines = (Verdicts(), [], 1) if parquet else _sniff(path)
-    if workers is None:
-        many = estimated_rows(path) > 2 * (part_rows or PART_ROWS)
-        workers = min(2, os.cpu_count() or 1) if many else 1
+    workers = workers or 1
     part_rows = part_rows or max(1, PART_ROWS // workers)
     while True:
         with tempfile.TemporaryDirectory(prefix="dpt-parts-") as tmp:

@@ -164,10 +164,10 @@ def cli() -> None:
 @click.option("--no-mask", is_flag=True, help="Show NIK/NKK values unmasked in findings files (never on screen).")
 @click.option("--part-rows", type=click.IntRange(min=0), default=None, metavar="N",
               help="Read the roll in parts of about N rows, with bounded memory and the same findings (for rolls "
-                   "larger than memory). Default: whole file up to ~5 million rows, 500,000 rows at a time above; "
+                   "larger than memory). Default: whole file up to ~5 million rows, 250,000 rows at a time above; "
                    "0 = always whole.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Worker processes for a roll read in parts (default: 2 on a machine with 2 or more cores).")
+              help="Worker processes for a roll read in parts (default 1; more only pays with more than 2 cores).")
 @common_options
 def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | None, quiet: bool, as_json: bool,
              no_mask: bool, part_rows: int | None, jobs: int | None, **opts: Any) -> None:
