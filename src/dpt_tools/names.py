@@ -700,6 +700,17 @@ def name_similarity(a: NamesLike, b: NamesLike, *, common_tokens: Iterable[str] 
 TOKEN_TYPO_MIN = 0.8
 
 
+def _name_pairs(a: NamesLike, b: NamesLike, what: str) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    """Two aligned name columns upper-cased and squashed, with their token counts (shared by the pair relations)."""
+    xa, _ = _to_arrow(a)
+    xb, _ = _to_arrow(b)
+    if len(xa) != len(xb):
+        raise ValueError(f"{what} needs equal lengths, got {len(xa)} and {len(xb)}")
+    xa = _squash(pc.utf8_upper(pc.fill_null(xa, "").cast(pa.large_string())))
+    xb = _squash(pc.utf8_upper(pc.fill_null(xb, "").cast(pa.large_string())))
+    return xa, xb, _ntok(xa), _ntok(xb)
+
+
 def other_token(a: NamesLike, b: NamesLike) -> np.ndarray:
     """True where two FOLDED names with equally many tokens differ, at some position, by a token that is another
     name rather than a spelling of it (see :data:`TOKEN_TYPO_MIN`).
@@ -712,17 +723,10 @@ def other_token(a: NamesLike, b: NamesLike) -> np.ndarray:
     with another first token (``SIREGAR ANDI`` / ``ANDI SIREGAR``: a name written surname-first). Symmetric;
     False where either side is null or empty.
     """
-    xa, _ = _to_arrow(a)
-    xb, _ = _to_arrow(b)
-    if len(xa) != len(xb):
-        raise ValueError(f"other_token needs equal lengths, got {len(xa)} and {len(xb)}")
-    n = len(xa)
-    out = np.zeros(n, dtype=bool)
-    if n == 0:
+    xa, xb, na, nb = _name_pairs(a, b, "other_token")
+    out = np.zeros(len(xa), dtype=bool)
+    if len(xa) == 0:
         return out
-    xa = _squash(pc.utf8_upper(pc.fill_null(xa, "").cast(pa.large_string())))
-    xb = _squash(pc.utf8_upper(pc.fill_null(xb, "").cast(pa.large_string())))
-    na, nb = _ntok(xa), _ntok(xb)
     cand = np.flatnonzero((na == nb) & (na >= 2) & ~pc.equal(xa, xb).to_numpy(zero_copy_only=False))
     if len(cand) == 0:
         return out
@@ -759,17 +763,10 @@ def shortened(a: NamesLike, b: NamesLike) -> np.ndarray:
     ``ANDI … KURNIAWAN`` contains ``ANDI KURNIAWAN`` — which a similarity score cannot express. Vectorised: tokens
     of all pairs are flattened once and matched as integer (pair, token) keys.
     """
-    xa, _ = _to_arrow(a)
-    xb, _ = _to_arrow(b)
-    if len(xa) != len(xb):
-        raise ValueError(f"shortened needs equal lengths, got {len(xa)} and {len(xb)}")
-    n = len(xa)
-    out = np.zeros(n, dtype=bool)
-    if n == 0:
+    xa, xb, na, nb = _name_pairs(a, b, "shortened")
+    out = np.zeros(len(xa), dtype=bool)
+    if len(xa) == 0:
         return out
-    xa = _squash(pc.utf8_upper(pc.fill_null(xa, "").cast(pa.large_string())))
-    xb = _squash(pc.utf8_upper(pc.fill_null(xb, "").cast(pa.large_string())))
-    na, nb = _ntok(xa), _ntok(xb)
     lo = np.minimum(na, nb)
     same_ends = (pc.equal(_sub(xa, r" .*$", ""), _sub(xb, r" .*$", "")).to_numpy(zero_copy_only=False)
                  & pc.equal(_sub(xa, r"^.* ", ""), _sub(xb, r"^.* ", "")).to_numpy(zero_copy_only=False))
