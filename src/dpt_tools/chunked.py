@@ -63,13 +63,10 @@ from .load import (
     Dialect,
     RawRead,
     Roll,
-    _header,
-    _to_utf8,
     assemble_records,
     build_roll,
     parquet_strings,
-    sniff_delimiter,
-    sniff_encoding,
+    sniff_csv,
     stray_quote,
 )
 from .output import FORMULA_START, atomic_paths, guard_formulas, to_arrow, write_json
@@ -496,23 +493,12 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
 
 
 def _sniff(path: Path) -> tuple[Verdicts, list[str], int]:
-    """Encoding, delimiter and header as the whole-file reader decides them from the file's first bytes (and its
-    refusals: an empty file, UTF-16 without a byte-order mark, no header)."""
+    """Encoding, delimiter and header as the whole-file reader decides them (:func:`~dpt_tools.load.sniff_csv` on
+    the file's first bytes; an empty file is judged only when they are the whole file)."""
     with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES + 4)
-    whole = len(head) <= SNIFF_BYTES
-    encoding, bom = sniff_encoding(head[:SNIFF_BYTES])
-    if encoding == "utf-8" and b"\x00" in head[:4096]:
-        raise InputError(f"{path}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
-    data = _to_utf8(head, encoding, bom)
-    if whole and not data[3 if data.startswith(b"\xef\xbb\xbf") else 0:].strip():
-        raise InputError(f"{path}: file is empty")
-    text = data[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
-    delimiter = sniff_delimiter(text)
-    header, header_lines = _header(text, delimiter)
-    if not any(header):
-        raise InputError(f"{path}: no header row")
-    return Verdicts(delimiter=delimiter, encoding=encoding, bom=bom), header, header_lines
+        first = fh.read(SNIFF_BYTES + 4)
+    head, _ = sniff_csv(first, str(path), complete=len(first) <= SNIFF_BYTES)
+    return Verdicts(delimiter=head.delimiter, encoding=head.encoding, bom=head.bom), head.header, head.header_lines
 
 
 def _bytes_per_row(path: Path) -> int:

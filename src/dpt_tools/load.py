@@ -267,20 +267,41 @@ STRAY_QUOTE_NOTE = ("a stray quote character made whole lines part of one value;
                     "with quotes taken literally (lines whose quoted values hold the delimiter become malformed)")
 
 
-def read_csv_strings(data: bytes, name: str) -> RawRead:
-    """CSV bytes → all-string records in file order with their true row numbers."""
+@dataclass(frozen=True)
+class CsvHead:
+    """What a CSV file's first bytes decide for the whole file."""
+
+    encoding: str
+    bom: bool
+    delimiter: str
+    header: list[str]
+    header_lines: int  # lines the header record spans (a wrapped header cell holds a line break)
+
+
+def sniff_csv(data: bytes, name: str, complete: bool = True) -> tuple[CsvHead, bytes]:
+    """Encoding, delimiter and header from the first bytes, and ``data`` as UTF-8; the refusals of an unusable file
+    (UTF-16 without a byte-order mark, empty — judged only when ``data`` is the ``complete`` file —, no header).
+    One function for the whole-file reader and the reader of a roll in parts, so both decide alike."""
     encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
     if encoding == "utf-8" and b"\x00" in data[:4096]:
         raise InputError(f"{name}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
-    notes: list[str] = []
     data = _to_utf8(data, encoding, bom)
-    if not _NON_SPACE.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0):
+    if complete and not _NON_SPACE.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0):
         raise InputError(f"{name}: file is empty")
     text = data[:SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
     delimiter = sniff_delimiter(text)
     header, header_lines = _header(text, delimiter)
     if not any(header):
         raise InputError(f"{name}: no header row")
+    return CsvHead(encoding, bom, delimiter, header, header_lines), data
+
+
+def read_csv_strings(data: bytes, name: str) -> RawRead:
+    """CSV bytes → all-string records in file order with their true row numbers."""
+    head, data = sniff_csv(data, name)
+    encoding, bom, delimiter, header, header_lines = (head.encoding, head.bom, head.delimiter, head.header,
+                                                       head.header_lines)
+    notes: list[str] = []
     ncols = len(header)
     multiline = b'"' in data  # without a quote no value can hold a line break: the faster parser is exact
     try:
