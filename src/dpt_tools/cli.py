@@ -70,20 +70,23 @@ def _show_progress(path: str) -> bool:
 
 
 @contextlib.contextmanager
-def _progress_bar(lang: str) -> Iterator[Callable[[str, int], None]]:
-    """A progress bar on stderr (only used when a person watches a long file)."""
+def _bar(description: str, total: int | None) -> Iterator[Any]:
+    """A transient rich progress bar on stderr; yields ``update(**fields)`` for its one task."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from .validate import STEPS
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task("memeriksa" if lang == "id" else "checking", total=STEPS)
+        task = bar.add_task(description, total=total)
+        yield lambda **fields: bar.update(task, **fields)
 
-        def advance(step: str, units: int) -> None:
-            bar.update(task, advance=units, description=step)
 
-        yield advance
+@contextlib.contextmanager
+def _progress_bar(lang: str) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar over the rules (only used when a person watches a long file)."""
+    from .validate import STEPS
+
+    with _bar("memeriksa" if lang == "id" else "checking", STEPS) as update:
+        yield lambda step, units: update(advance=units, description=step)
 
 
 def _whole_file_likely(path: str, part_rows: int | None) -> bool:
@@ -98,21 +101,13 @@ def _whole_file_likely(path: str, part_rows: int | None) -> bool:
 
 
 @contextlib.contextmanager
-def _part_progress(path: str, lang: str) -> Iterator[Callable[[int, int], None] | None]:
+def _part_progress(lang: str) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar over the file's bytes (rows for Parquet) while a large roll is read in parts."""
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task("memeriksa per bagian" if lang == "id" else "checking part by part", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
+    with _bar("memeriksa per bagian" if lang == "id" else "checking part by part", None) as update:
+        yield lambda done, total: update(completed=done, total=total)
 
 
 def common_options(f: Any) -> Any:
@@ -196,7 +191,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
         try:
             if out_dir:
                 check_not_input(out_dir, [roll])
-            with _part_progress(roll, settings.lang) as advance:
+            with _part_progress(settings.lang) as advance:
                 parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, workers=jobs,
                                            progress=advance)
         except DptError as exc:
