@@ -416,3 +416,51 @@ def test_another_syllable_in_a_hakka_name_is_another_person(tmp_path, background
     assert cmp.name_sim[0] >= C.NAME_HIGH_MIN  # the string alone would have said "high"
     res = find_duplicates([roll], SETTINGS)
     assert not grouped(res, 1, 2)
+
+
+# ------------------------------------------------------------------------------------------------ name m per NIK
+def _comparison(nik: list[int], name: list[int]) -> C.Comparison:
+    n = len(nik)
+    z = np.zeros(n, dtype=np.int8)
+    return C.Comparison(a=np.arange(n), b=np.arange(n) + n, nik=np.asarray(nik, dtype=np.int8),
+                        nik_swap=np.zeros(n, dtype=bool), name=np.asarray(name, dtype=np.int8),
+                        name_sim=np.ones(n, dtype=np.float32), dob=np.full(n, C.DOB_EXACT, dtype=np.int8),
+                        sex=z + C.AGREE, marital=z + C.MISSING, place=z + C.MISSING, loc=z + C.LOC_MISSING,
+                        household=np.zeros(n, dtype=bool), twins=np.zeros(n, dtype=bool))
+
+
+def test_name_evidence_is_estimated_per_nik_situation():
+    """Under one NIK a duplicate's name is typed from the same card (exact or a typo); under a new NIK it comes from
+    other papers and a dropped middle name is common. EM estimates the name m per NIK situation, so a dropped middle
+    name under two NIKs weighs more than the pooled m says, and under one NIK less."""
+    from types import SimpleNamespace
+
+    from dpt_tools.dedupe.score import NIK_NEAR, NIK_OTHER, NIK_SAME, Evidence, estimate, name_m_of, nik_group, weigh
+
+    blocks = [(300, C.NIK_EXACT, C.NAME_EXACT, 1e-6), (100, C.NIK_EXACT, C.NAME_HIGH, 1e-6),
+              (150, C.NIK_DIFF, C.NAME_SHORTENED, 1e-6), (150, C.NIK_DIFF, C.NAME_EXACT, 1e-6),
+              (5000, C.NIK_DIFF, C.NAME_DIFF, 0.95)]  # the last: different people born the same day
+    nik = [lv for k, lv, _, _ in blocks for _ in range(k)]
+    name = [lv for k, _, lv, _ in blocks for _ in range(k)]
+    name_u = np.concatenate([np.full(k, u) for k, _, _, u in blocks])
+    cmp = _comparison(nik, name)
+    n = len(nik)
+    model0 = Model()
+    ev = Evidence(nik_u=np.where(cmp.nik == C.NIK_EXACT, model0.nik_error_rate / 1e5, 0.84), name_u=name_u,
+                  dob_u=np.full(n, 1e-4), marital_u=np.ones(n), place_u=np.ones(n), w_sex=np.zeros(n),
+                  w_loc=np.zeros(n), w_twins=np.zeros(n), capped=np.zeros(n, dtype=bool))
+    r = SimpleNamespace(n=100_000)
+    assert nik_group(_comparison([C.NIK_EXACT, C.NIK_TYPO_SERIAL, C.NIK_DIFF, C.NIK_MISSING], [1] * 4)).tolist() == \
+        [NIK_SAME, NIK_NEAR, NIK_OTHER, NIK_OTHER]
+    assert name_m_of(model0, NIK_OTHER) == model0.name_m  # nothing estimated yet: the pooled m
+    model = estimate(r, cmp, ev, model0)
+    other, same = name_m_of(model, NIK_OTHER), name_m_of(model, NIK_SAME)
+    pooled = model.name_m[C.NAME_SHORTENED]
+    assert other[C.NAME_SHORTENED] > 0.4 > pooled > same[C.NAME_SHORTENED]
+    assert same[C.NAME_HIGH] > model.name_m[C.NAME_HIGH] > other[C.NAME_HIGH]
+    # a NIK situation with few duplicates (the typo group: none here) keeps the pooled m
+    assert name_m_of(model, NIK_NEAR)[C.NAME_SHORTENED] == pytest.approx(pooled, rel=1e-6)
+    sc = weigh(r, cmp, ev, model)
+    i = name.index(C.NAME_SHORTENED)
+    assert sc.w_name[i] == pytest.approx(np.log2(other[C.NAME_SHORTENED] / 1e-6))
+    assert sc.w_name[i] > np.log2(pooled / 1e-6) + 1

@@ -33,6 +33,7 @@ from .score import (
     DEFAULT_THRESHOLD,
     LIKELY,
     MATCH_TYPES,
+    NIK_GROUPS,
     POSSIBLE,
     Model,
     Scored,
@@ -241,6 +242,8 @@ def _stats(rolls: list[Roll], rec: Records, cand: Any, pairs: pd.DataFrame, grou
             "dup_rate_estimated": round(model.dup_rate, 6),
             "m": {f: {lv_names[k]: round(v, 4) for k, v in sorted(getattr(model, f).items())}
                   for f, lv_names in (("nik_m", C.NIK_LEVELS), ("name_m", C.NAME_LEVELS), ("dob_m", C.DOB_LEVELS))},
+            "name_m_by_nik": {NIK_GROUPS[g]: {C.NAME_LEVELS[k]: round(v, 4) for k, v in sorted(m.items())}
+                              for g, m in sorted(model.name_m_by_nik.items())},
             "name_u": {C.NAME_LEVELS[k]: float(f"{v:.3g}") for k, v in sorted(name_u.items())},
             "name_frequencies": "roll" if freq is None else f"table ({len(freq)} names; "
                                                              f"{int(rec.names.from_table.sum())} matched)",

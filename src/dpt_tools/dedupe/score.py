@@ -45,7 +45,13 @@ POSSIBLE_MIN = 0.5
 CAP_SCORE = 0.5  # score of a pair whose names are clearly different, whatever else agrees
 
 MATCH_TYPES = ("nik_exact", "nik_typo", "name_dob")
+#: NIK situations in which the name evidence is read separately (:attr:`Model.name_m_by_nik`)
+NIK_SAME, NIK_NEAR, NIK_OTHER = range(3)
+NIK_GROUPS = ("same_nik", "nik_typo", "other_nik")
 PRIOR_RECORDS = 10_000  # weight of the default prior when the prior is estimated from a roll
+#: pseudo-matches that pull the name m of one NIK situation towards the pooled estimate: a roll with few
+#: second registrations under a new NIK (one or two pairs pull their own m up) keeps the pooled values
+NIK_GROUP_PSEUDO = 50.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,12 @@ class Model:
     name_m: dict[int, float] = field(default_factory=lambda: {
         C.NAME_EXACT: 0.70, C.NAME_SHORTENED: 0.05, C.NAME_HIGH: 0.12, C.NAME_MID: 0.05, C.NAME_LOW: 0.04,
         C.NAME_DIFF: 0.04})
+    #: m of the name levels per NIK situation (:func:`nik_group`: same NIK, a NIK typo, another or no NIK); a
+    #: group missing here uses ``name_m``. A person's second registration under a *new* NIK comes from other
+    #: papers and is often spelled differently (a dropped middle name, NURAINI / NUR AINI), while a repeated NIK is
+    #: typed from the same card — so how a true duplicate's names compare depends on its NIKs, and the name
+    #: evidence is not independent of the NIK evidence. :func:`estimate` fills this from the roll.
+    name_m_by_nik: dict[int, dict[int, float]] = field(default_factory=dict)
     #: u of a near-identical name (high, mid) = kappa x the frequency of the commoner of the two names: a name has a
     #: few spelling variants, so a random voter is that close to it about kappa times as often as equal to it
     name_tf_kappa: dict[int, float] = field(default_factory=lambda: {C.NAME_HIGH: 2.0, C.NAME_MID: 4.0})
@@ -245,6 +257,27 @@ def _weights(levels: np.ndarray, u: np.ndarray, m: dict[int, float]) -> np.ndarr
     return w
 
 
+def nik_group(cmp: C.Comparison) -> np.ndarray:
+    """NIK situation of each pair: NIK_SAME (one NIK), NIK_NEAR (one typo apart), NIK_OTHER (different or missing)."""
+    near = np.isin(cmp.nik, (C.NIK_TYPO_REGION, C.NIK_TYPO_DATE, C.NIK_TYPO_SERIAL))
+    return np.select([cmp.nik == C.NIK_EXACT, near], [NIK_SAME, NIK_NEAR], NIK_OTHER).astype(np.int8)
+
+
+def name_m_of(model: Model, group: int) -> dict[int, float]:
+    """m of the name levels for pairs in one NIK situation."""
+    return model.name_m_by_nik.get(group, model.name_m)
+
+
+def _name_weights(cmp: C.Comparison, u: np.ndarray, model: Model, groups: np.ndarray) -> np.ndarray:
+    """Name weights with the m of each pair's NIK situation."""
+    w = np.zeros(len(groups))
+    for g in range(len(NIK_GROUPS)):
+        sel = groups == g
+        if sel.any():
+            w[sel] = _weights(cmp.name[sel], u[sel], name_m_of(model, g))
+    return w
+
+
 def _prob(log_odds: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
 
@@ -253,7 +286,7 @@ def weigh(r: Records, cmp: C.Comparison, ev: Evidence, model: Model) -> Scored:
     """Log-odds and score of each pair from the evidence and the model's m and prior."""
     prior = np.log2(model.dup_rate / max(r.n - 1, 1))
     w_nik = _weights(cmp.nik, ev.nik_u, model.nik_m)
-    w_name = _weights(cmp.name, ev.name_u, model.name_m)
+    w_name = _name_weights(cmp, ev.name_u, model, nik_group(cmp))
     w_dob = _weights(cmp.dob, ev.dob_u, model.dob_m)
     w_marital = _weights(cmp.marital, ev.marital_u, model.marital_m)
     w_place = _weights(cmp.place, ev.place_u, model.place_m)
@@ -278,21 +311,26 @@ def estimate(r: Records, cmp: C.Comparison, ev: Evidence, model: Model, iteratio
     of a person per record) solves ``λ = 2/N · Σ P(match)`` (smoothed towards the default with the weight of 10,000
     records, bounded to [1e-4, 0.05]); m of each level is the share
     of the expected matches at that level, smoothed towards the default m with 20 pseudo-matches so that a small
-    roll cannot drive a level to zero. Guarded pairs (twins, clearly different names) count with their capped
-    probability.
+    roll cannot drive a level to zero. The name levels are estimated per NIK situation (same NIK, NIK typo, another
+    or no NIK — :attr:`Model.name_m_by_nik`), each smoothed with 50 pseudo-matches towards the pooled estimate of
+    all pairs (``name_m``), so a situation with few duplicates keeps the pooled values. Guarded pairs (twins,
+    clearly different names) count with their capped probability.
     """
     n = max(r.n, 2)
     fields = ((cmp.nik, ev.nik_u, "nik_m", C.NIK_MISSING), (cmp.name, ev.name_u, "name_m", C.NAME_MISSING),
               (cmp.dob, ev.dob_u, "dob_m", C.DOB_MISSING), (cmp.marital, ev.marital_u, "marital_m", C.MISSING),
               (cmp.place, ev.place_u, "place_m", C.MISSING))
     fixed = ev.fixed()
+    groups = nik_group(cmp)
+    name_present = cmp.name != C.NAME_MISSING
     defaults = {attr: dict(getattr(model, attr)) for _, _, attr, _ in fields}
     defaults_rate = model.dup_rate
     alpha = 20.0
     for _ in range(iterations):
-        lo = np.log2(model.dup_rate / (n - 1)) + fixed
+        lo = np.log2(model.dup_rate / (n - 1)) + fixed + _name_weights(cmp, ev.name_u, model, groups)
         for lv, u, attr, _ in fields:
-            lo = lo + _weights(lv, u, getattr(model, attr))
+            if attr != "name_m":
+                lo = lo + _weights(lv, u, getattr(model, attr))
         p = np.where(ev.capped, np.minimum(_prob(lo), CAP_SCORE), _prob(lo))
         # smoothed towards the default with the weight of 10,000 records: a small roll keeps the default prior
         lam = float(np.clip((2.0 * float(p.sum()) + PRIOR_RECORDS * defaults_rate) / (n + PRIOR_RECORDS), 1e-4, 0.05))
@@ -302,6 +340,16 @@ def estimate(r: Records, cmp: C.Comparison, ev: Evidence, model: Model, iteratio
             denom = float(p[present].sum()) + alpha
             updates[attr] = {level: max((float(p[present & (lv == level)].sum()) + alpha * m0) / denom, 1e-3)
                              for level, m0 in defaults[attr].items()}
+        pooled = updates["name_m"]
+        assert isinstance(pooled, dict)
+        by_nik: dict[int, dict[int, float]] = {}
+        for g in range(len(NIK_GROUPS)):
+            sel = name_present & (groups == g)
+            denom = float(p[sel].sum()) + NIK_GROUP_PSEUDO
+            by_nik[g] = {level: max((float(p[sel & (cmp.name == level)].sum()) + NIK_GROUP_PSEUDO * m0) / denom,
+                                    1e-3)
+                         for level, m0 in pooled.items()}
+        updates["name_m_by_nik"] = by_nik
         new = replace(model, **updates)
         delta = abs(new.dup_rate - model.dup_rate) / model.dup_rate
         model = new
