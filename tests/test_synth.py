@@ -601,3 +601,35 @@ def test_next_version_explicit_counts(clean3k: tuple[pd.DataFrame, dict]) -> Non
     new, t = synth_next_version(old, seed=3, added=5, removed=7, changed=0, moved=0, nik_changed=2)
     assert (len(t["added"]), len(t["removed"]), len(t["nik_changed"]), len(t["moved"])) == (5, 7, 2, 0)
     assert t["changed"] == {} and len(new) == len(old) - 7 + 5
+
+
+def test_old_spelling_never_doubles_an_old_dj() -> None:
+    """A name already written with DJ (the syllable DJO of SARWIDJO) keeps it: the pre-1972 form of J is DJ, never
+    DDJ; the other rules still apply (SARWIDJO JAYA → SARWIDJO DJAJA / SARWIDJO JAJA)."""
+    from dpt_tools.synth import _old_spelling
+
+    rng = np.random.default_rng(3)
+    assert all(_old_spelling("SARWIDJO", rng) is None for _ in range(20))
+    seen = {_old_spelling("SARWIDJO JAYA", rng) for _ in range(40)}
+    assert seen and not any("DDJ" in s or "TDJ" in s for s in seen if s)
+    assert {"SARWIDJO DJAJA", "SARWIDJO JAJA"} <= seen
+    assert "DJOKO" in " ".join(s for s in (_old_spelling("JOKO SUSANTO", rng) for _ in range(40)) if s)
+
+
+def test_dropped_middle_names_of_chinese_indonesian_names_not_hakka() -> None:
+    """Chinese-Indonesian names written given names first lose a middle name like any other (HENDRA SUSANTO WIJAYA
+    / HENDRA WIJAYA); the two syllables of a Hakka given name (THJIN YIN FA) are never split."""
+    df, truth = synth_roll(60_000, seed=5, problems=False)
+    names = df["nama"].to_numpy()
+    variant = [d["rows"] for d in truth["duplicates"] if d["kind"] == "new_nik_name_variant"]
+    pairs = [(names[a - 1], names[b - 1]) for a, b in variant]
+    from dpt_tools import synth as S
+
+    others = set().union(*(getattr(S, n) for n in dir(S) if n.startswith(("_M_", "_F_", "_BATAK", "_JAVA"))
+                           and isinstance(getattr(S, n), tuple)))
+    chindo_given = (set(S._CHINDO_M) | set(S._CHINDO_F)) - others
+    chindo_surnames = set(S._CHINDO_SURNAME) - others
+    dropped = [(a, b) for a, b in pairs if len(a.split()) == 3 and b.split() == [a.split()[0], a.split()[2]]]
+    assert any(a.split()[0] in chindo_given and a.split()[-1] in chindo_surnames for a, _ in dropped)
+    hakka = set(S._HAKKA_SURNAME)
+    assert not any(a.split()[0] in hakka and len(a.split()) == 3 for a, _ in pairs)

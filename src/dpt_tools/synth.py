@@ -639,7 +639,8 @@ def _old_spelling(name: str, rng: np.random.Generator) -> str | None:
     out = name
     for i, (new, old) in enumerate(_OLD_RULES):
         if i in chosen:
-            out = out.replace(new, old)
+            # a J already written DJ/TJ (the syllable DJO of SARWIDJO) is old spelling already: never DDJ/TDJ
+            out = re.sub(r"(?<![DT])J", "DJ", out) if new == "J" else out.replace(new, old)
     return out if out != name else None
 
 
@@ -1342,7 +1343,9 @@ class _Planter:
     def plant_duplicates(self, per_kind: int) -> None:
         """Second registrations of ``per_kind`` persons per kind; fills a shortfall with other-place copies."""
         p, rng = self.p, self.rng
-        # spelling variants are Indonesian-name phenomena; old spelling survives in papers of the older people
+        # old spelling and abbreviations are Indonesian-name phenomena and survive in papers of the older people; a
+        # dropped middle name also happens to Chinese-Indonesian names written given names first (HENDRA SUSANTO
+        # WIJAYA / HENDRA WIJAYA), not to Hakka names, whose two syllables after the family name are one given name
         not_chinese = (p.eth != _HAKKA) & (p.eth != _CHINDO)
         born_before_1980 = p.bdays < (dt.date(1980, 1, 1) - _EPOCH).days
         for kind in DUPLICATE_KINDS:
@@ -1359,7 +1362,7 @@ class _Planter:
                 ids = self.take(per_kind, mask=not_chinese & born_before_1980,
                                 pred=lambda i: has_variant(i, _old_spelling))
             elif kind == "new_nik_name_variant":
-                ids = self.take(per_kind, mask=not_chinese, pred=lambda i: has_variant(i, _name_variant))
+                ids = self.take(per_kind, mask=p.eth != _HAKKA, pred=lambda i: has_variant(i, _name_variant))
             else:
                 ids = self.take(per_kind)
             for j, i in enumerate(ids):
