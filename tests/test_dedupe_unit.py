@@ -448,7 +448,8 @@ def test_name_evidence_is_estimated_per_nik_situation():
     model0 = Model()
     ev = Evidence(nik_u=np.where(cmp.nik == C.NIK_EXACT, model0.nik_error_rate / 1e5, 0.84), name_u=name_u,
                   dob_u=np.full(n, 1e-4), marital_u=np.ones(n), place_u=np.ones(n), w_sex=np.zeros(n),
-                  w_loc=np.zeros(n), w_twins=np.zeros(n), capped=np.zeros(n, dtype=bool))
+                  w_loc=np.zeros(n), w_twins=np.zeros(n), capped=np.zeros(n, dtype=bool),
+                  common_placeholder=np.zeros(n, dtype=bool))
     r = SimpleNamespace(n=100_000)
     assert nik_group(_comparison([C.NIK_EXACT, C.NIK_TYPO_SERIAL, C.NIK_DIFF, C.NIK_MISSING], [1] * 4)).tolist() == \
         [NIK_SAME, NIK_NEAR, NIK_OTHER, NIK_OTHER]
@@ -464,3 +465,46 @@ def test_name_evidence_is_estimated_per_nik_situation():
     i = name.index(C.NAME_SHORTENED)
     assert sc.w_name[i] == pytest.approx(np.log2(other[C.NAME_SHORTENED] / 1e-6))
     assert sc.w_name[i] > np.log2(pooled / 1e-6) + 1
+
+
+# ------------------------------------------------------------------------------------ common name, placeholder
+def test_common_name_on_a_placeholder_date_under_two_niks_is_for_review_only(tmp_path, background):
+    """Two SITI AMINAH born on 1 July 1969 under two NIKs in two kelurahan, both born in BELINYU: name, date and a
+    rare birthplace add up to a high score, yet that is what unrelated namesakes share (Crosscheck). A name carried
+    by one voter in 10,000 or more, on a placeholder date, under two NIKs, with no family card or address in common
+    is capped at `possible` with its own reason; the same pair on an ordinary date, under one NIK, or sharing an
+    address is not capped."""
+    from dpt_tools.dedupe.score import COMMON_NAME_SHARE, common_placeholder
+
+    rows = [
+        person("1971044107690493", "SITI AMINAH", "01-07-1969", sex="P", kel="MASJID JAMIK", place="BELINYU",
+               nkk="1971042703180321", alamat="JL. SEJAHTERA NO. 131"),  # 1
+        person("1971054107690618", "SITI AMINAH", "01-07-1969", sex="P", kel="BUKIT SARI", place="BELINYU",
+               nkk="1971052603070176", alamat="GG. PANTAI"),  # 2
+        person("1971045708690493", "SITI AMINAH", "17-08-1969", sex="P", kel="MASJID JAMIK", place="BELINYU",
+               nkk="1971042703180322", alamat="JL. SEJAHTERA NO. 132"),  # 3: ordinary date
+        person("1971055708690618", "SITI AMINAH", "17-08-1969", sex="P", kel="BUKIT SARI", place="BELINYU",
+               nkk="1971052603070177", alamat="GG. PANTAI NO. 2"),  # 4
+        person("1971044107690493", "SITI AMINAH", "01-07-1969", sex="P", kel="GABEK", place="BELINYU",
+               nkk="1971052603070178", alamat="GG. MAWAR"),  # 5: the NIK of row 1
+        person("1971064107690777", "SITI AMINAH", "01-07-1969", sex="P", kel="ASAM", place="BELINYU",
+               nkk="1971052603070179", alamat="GG. MELATI"),  # 6
+        person("1971064107690778", "SITI AMINAH", "01-07-1969", sex="P", kel="ASAM", place="BELINYU",
+               nkk="1971052603070179", alamat="GG. MELATI"),  # 7: one family card with row 6
+    ]
+    roll = roll_of(tmp_path, rows, background)
+    rec = build_records([roll], "2025-08-27")
+    cmp = C.compare(rec, np.array([0, 2, 0, 0, 5]), np.array([1, 3, 4, 5, 6]))
+    model = Model()
+    sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
+    assert (sc.name_u >= COMMON_NAME_SHARE).all()  # 7 carriers in ~3,000 voters
+    assert sc.common_placeholder.tolist() == [True, False, False, True, False]
+    assert common_placeholder(rec, cmp, np.full(5, COMMON_NAME_SHARE / 2)).tolist() == [False] * 5  # a rare name
+    assert sc.score[0] == 0.5 < 1.0 / (1.0 + 2.0 ** -sc.log_odds[0])  # capped, not re-weighed
+    res = find_duplicates([roll], SETTINGS)
+    assert not grouped(res, 1, 2) and not grouped(res, 1, 6)
+    pair = pair_of(res, 1, 2)
+    assert pair is not None and pair["confidence"] == "possible"
+    assert "nama tidak jarang + tanggal pengganti, dua NIK, tanpa KK/alamat sama" in pair["reasons"]
+    en = pair_of(find_duplicates([roll], Settings(lang="en")), 1, 2)
+    assert "a name that is not rare + a placeholder date, two NIKs" in en["reasons"]

@@ -124,7 +124,8 @@ def build_reasons(r: Records, cmp: C.Comparison, sc: Scored, conflict: np.ndarra
         pa.array(place_text, type=pa.string()),
         pa.array(loc_text, type=pa.string()),
         _piece(cmp.twins, t("dd_twins", lang)),
-        _piece(sc.capped & ~cmp.twins & ~conflict, t("dd_capped", lang)),
+        _piece(sc.common_placeholder & ~cmp.twins & ~conflict, t("dd_common_placeholder", lang)),
+        _piece(sc.capped & ~sc.common_placeholder & ~cmp.twins & ~conflict, t("dd_capped", lang)),
         _piece(conflict, t("dd_conflict", lang)),
     ]
     return pc.binary_join_element_wise(*pieces, "; ", null_handling="skip")

@@ -22,7 +22,9 @@ Agreement on a common value is weak evidence because its ``u`` is the value's fr
 Fields that are strongly correlated with each other or with family ties — family card, address, TPS, kelurahan —
 are one *location* variable with small fixed weights: supporting evidence, never enough on its own. Two guards
 override the sum: records of one household with one birth date and two names are treated as twins (a large
-negative weight, capped), and a clearly different name caps the score at 0.5 (review, never a group).
+negative weight, capped), a clearly different name caps the score at 0.5 (review, never a group), and so does a
+name that is not rare on a placeholder birth date under two NIKs with no family card or address in common
+(:func:`common_placeholder`: what unrelated namesakes share).
 
 The prior (``dup_rate``) and the m of the NIK, name, birth-date, marital-status and birthplace levels are
 estimated from the roll by :func:`estimate` (EM with u fixed); the values in :class:`Model` are the starting
@@ -36,13 +38,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import compare as C
-from .records import ORDINARY_DAY_SHARE, NameTable, Records
+from .records import ORDINARY_DAY_SHARE, PLACEHOLDER_FACTOR, NameTable, Records, month_day
 
 CERTAIN, LIKELY, POSSIBLE = "certain", "likely", "possible"
 DEFAULT_THRESHOLD = 0.9  # likely from here
 CERTAIN_MIN = 0.99
 POSSIBLE_MIN = 0.5
 CAP_SCORE = 0.5  # score of a pair whose names are clearly different, whatever else agrees
+#: a name carried by at least one voter in 10,000 is not rare (the boundary of "rare" in reasons): with a
+#: placeholder birth date and two NIKs it is what unrelated namesakes share (the Crosscheck failure)
+COMMON_NAME_SHARE = 1e-4
 
 MATCH_TYPES = ("nik_exact", "nik_typo", "name_dob")
 #: NIK situations in which the name evidence is read separately (:attr:`Model.name_m_by_nik`)
@@ -115,9 +120,10 @@ class Scored:
     w_twins: np.ndarray
     log_odds: np.ndarray
     score: np.ndarray
-    capped: np.ndarray  # bool: names clearly different → score capped
+    capped: np.ndarray  # bool: names clearly different, twins, or a common name on a placeholder date → capped
     name_u: np.ndarray
     dob_u: np.ndarray
+    common_placeholder: np.ndarray  # bool: capped as a common name on a placeholder date (:func:`common_placeholder`)
 
 
 def _lookup(levels: np.ndarray, table: dict[int, float], default: float = 0.0) -> np.ndarray:
@@ -182,6 +188,7 @@ class Evidence:
     w_loc: np.ndarray
     w_twins: np.ndarray
     capped: np.ndarray
+    common_placeholder: np.ndarray
 
     def fixed(self) -> np.ndarray:
         return self.w_sex + self.w_loc + self.w_twins
@@ -244,9 +251,40 @@ def evidence(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int
                        np.where(cmp.place == C.DIFF, np.maximum(1.0 - pf, 0.05), 1.0))
     w_loc = _lookup(cmp.loc, model.loc_weight)
     w_twins = np.where(cmp.twins, model.twins_weight, 0.0)
-    capped = (cmp.name == C.NAME_DIFF) | cmp.twins
+    common = common_placeholder(r, cmp, name_u)
+    capped = (cmp.name == C.NAME_DIFF) | cmp.twins | common
     return Evidence(nik_u=nik_u, name_u=name_u, dob_u=dob_u, marital_u=marital_u, place_u=place_u, w_sex=w_sex,
-                    w_loc=w_loc, w_twins=w_twins, capped=capped)
+                    w_loc=w_loc, w_twins=w_twins, capped=capped, common_placeholder=common)
+
+
+def name_share(r: Records, cmp: C.Comparison, name_u: np.ndarray) -> np.ndarray:
+    """Share of voters carrying the name that agrees (the shorter one of a dropped middle name), as the reasons
+    show it: the exact-name u, or the dropped-middle-name u without the middle-name share."""
+    out = name_u.copy()
+    sh = cmp.name == C.NAME_SHORTENED
+    if sh.any():
+        out[sh] = name_u[sh] / middle_name_share(r.names)
+    return out
+
+
+def common_placeholder(r: Records, cmp: C.Comparison, name_u: np.ndarray) -> np.ndarray:
+    """Pairs capped at ``possible``: the same name (or the same without a middle name) that at least one voter in
+    10,000 carries, born on the same Dukcapil placeholder date (1 January, 1 July, 31 December), under two NIKs (or
+    without), with no family card or address in common. That is exactly what unrelated namesakes share — the
+    failure of matching on name and birth date alone — so such a pair is for review, never a group, however the
+    frequencies add up (a shared rare birthplace or kelurahan does not lift it)."""
+    n = len(cmp)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    _, month, day = month_day(r.day[cmp.a])
+    placeholder = np.zeros(n, dtype=bool)
+    for mm, dd in PLACEHOLDER_FACTOR:
+        placeholder |= (month == mm) & (day == dd)
+    two_niks = ~np.isin(cmp.nik, (C.NIK_EXACT, C.NIK_TYPO_REGION, C.NIK_TYPO_DATE, C.NIK_TYPO_SERIAL))
+    apart = ~np.isin(cmp.loc, (C.LOC_NKK, C.LOC_ADDRESS))
+    same_name = np.isin(cmp.name, (C.NAME_EXACT, C.NAME_SHORTENED))
+    return (same_name & (cmp.dob == C.DOB_EXACT) & placeholder & two_niks & apart
+            & (name_share(r, cmp, name_u) >= COMMON_NAME_SHARE))
 
 
 def _weights(levels: np.ndarray, u: np.ndarray, m: dict[int, float]) -> np.ndarray:
@@ -294,7 +332,7 @@ def weigh(r: Records, cmp: C.Comparison, ev: Evidence, model: Model) -> Scored:
     score = np.where(ev.capped, np.minimum(_prob(log_odds), CAP_SCORE), _prob(log_odds))
     return Scored(w_nik=w_nik, w_name=w_name, w_dob=w_dob, w_sex=ev.w_sex, w_marital=w_marital,
                   w_place=w_place, w_loc=ev.w_loc, w_twins=ev.w_twins, log_odds=log_odds, score=score,
-                  capped=ev.capped, name_u=ev.name_u, dob_u=ev.dob_u)
+                  capped=ev.capped, name_u=ev.name_u, dob_u=ev.dob_u, common_placeholder=ev.common_placeholder)
 
 
 def score_pairs(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int, float]) -> Scored:
