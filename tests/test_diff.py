@@ -627,3 +627,15 @@ def test_nik_join_shortcut_agrees_with_the_general_join(case, monkeypatch):
         assert (a == b).all()
     assert (fast_o.repeated == slow_o.repeated).all() and (fast_n.repeated == slow_n.repeated).all()
     assert fast_o.repeated.any() == (case.startswith("old_repeated"))
+
+
+def test_series_from_arrow_is_the_str_column_of_python_values():
+    """Output columns built straight from Arrow equal those built from Python strings (missing values too)."""
+    import pyarrow as pa
+
+    from dpt_tools.diff import _series
+
+    values = ["BUKIT INTAN", None, "", "Ñ é"]
+    got = _series(pa.array(values))
+    pd.testing.assert_series_equal(got, pd.Series(values, dtype="str"))
+    pd.testing.assert_series_equal(_series(pa.array([], type=pa.string())), pd.Series([], dtype="str"))
