@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -664,20 +664,20 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
 
 
-def _prepare(old: _Side, new: _Side, fields: list[str]) -> dict[str, _Prepared]:
-    """:func:`_prepare_field` for every field (run beside the matching: pyarrow releases the GIL)."""
-    return {fld: _prepare_field(old, new, fld) for fld in fields}
-
-
 def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: list[str],
-             first: np.ndarray | None = None, prepared: dict[str, _Prepared] | None = None) -> dict[str, _FieldDiff]:
+             first: np.ndarray | None = None,
+             prepared: dict[str, Future[_Prepared]] | None = None) -> dict[str, _FieldDiff]:
     """Per field, the pairs whose normalised values differ: column by column, two columns at a time (pyarrow
     releases the GIL, so the two cores share the gathers). ``first``: see :func:`_compare_field`; ``prepared``:
-    :func:`_prepare` of the fields, if done."""
+    :func:`_prepare_field` of the fields, started earlier (each field waits for its own)."""
     mask = None if first is None else pa.array(first)
-    prepared = prepared or {}
+    early = prepared or {}
+
+    def one(fld: str) -> _FieldDiff:
+        return _compare_field(old, new, po, pn, fld, mask, early[fld].result() if fld in early else None)
+
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        done = list(pool.map(lambda f: _compare_field(old, new, po, pn, f, mask, prepared.get(f)), fields))
+        done = list(pool.map(one, fields))
     return dict(zip(fields, done, strict=True))
 
 
@@ -740,12 +740,13 @@ def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.n
 def _count_table(go: pd.DataFrame, gn: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Every count per value of ``keys`` (one row each, sorted); old-side counts by the old row's keys, the rest
     by the new row's keys."""
-    parts = {}
-    for counts, g in ((_OLD_COUNTS, go), (_NEW_COUNTS, gn)):
-        for name, sel in counts.items():
-            rows = g if sel is None else g[g["_mv"]] if sel == "moved" else g[g["_st"] == sel]
-            parts[name] = rows.groupby(keys)["_n"].sum()
-    return pd.DataFrame(parts).fillna(0).astype("int64").sort_index()
+    parts = []
+    for counts, g in ((_OLD_COUNTS, go), (_NEW_COUNTS, gn)):  # one grouping per version, a column per count
+        n, st, mv = g["_n"].to_numpy(), g["_st"].to_numpy(), g["_mv"].to_numpy()
+        cols = {name: n if sel is None else np.where(mv if sel == "moved" else st == sel, n, 0)
+                for name, sel in counts.items()}
+        parts.append(pd.DataFrame({**{k: g[k] for k in keys}, **cols}).groupby(keys).sum())
+    return pd.concat(parts, axis=1).fillna(0).astype("int64").sort_index()
 
 
 def _check_conservation(old: _Side, new: _Side, m: _Matching, o_status: np.ndarray, n_status: np.ndarray,
@@ -803,13 +804,11 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     fields = [f for f in FIELDS if f in old.present and f in new.present]
     # what the comparison can do before the pairs are known runs beside the matching, which leaves a core idle
-    with ThreadPoolExecutor(max_workers=1) as early:
-        prepared = early.submit(_prepare, old, new, fields)
+    with ThreadPoolExecutor(max_workers=THREADS) as early:
+        prepared = {fld: early.submit(_prepare_field, old, new, fld) for fld in fields}
         m = _match(old, new)
         tick("match")
-        ready = prepared.result()
-    tick("prepare")
-    diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old, ready)
+        diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old, prepared)
     for side in (old, new):
         side.hash_now()  # the inputs' sha256 on the core the output tables leave idle
     tick("compare")
@@ -843,11 +842,11 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     tick("status")
 
     # ---- output frames: whole records and unmatched rows on the workers, the pair tables here meanwhile
-    pool = ThreadPoolExecutor(max_workers=THREADS)
+    pool = ThreadPoolExecutor(max_workers=THREADS)  # the longest first
+    summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
     removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
     unmatched = pool.submit(_unmatched, old, new, m, settings)
-    summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     show = settings.mask
 
     row_o, row_n = old.row_number[m.po], new.row_number[m.pn]
