@@ -804,11 +804,27 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     fields = [f for f in FIELDS if f in old.present and f in new.present]
     # what the comparison can do before the pairs are known runs beside the matching, which leaves a core idle
-    with ThreadPoolExecutor(max_workers=THREADS) as early:
-        prepared = {fld: early.submit(_prepare_field, old, new, fld) for fld in fields}
-        m = _match(old, new)
-        tick("match")
-        diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old, prepared)
+    records = ThreadPoolExecutor(max_workers=1)
+    try:
+        with ThreadPoolExecutor(max_workers=THREADS) as early:
+            prepared = {fld: early.submit(_prepare_field, old, new, fld) for fld in fields}
+            m = _match(old, new)
+            tick("match")
+            # whole records and unmatched rows depend only on the matching: built beside the comparison, whose
+            # gathers leave the interpreter free
+            added = records.submit(_records, new, m.new_left[m.new_reason < 0], settings)
+            removed = records.submit(_records, old, m.old_left[m.old_reason < 0], settings)
+            unmatched = records.submit(_unmatched, old, new, m, settings)
+            diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old, prepared)
+        return _finish(old, new, settings, by, tick, m, diffs, added, removed, unmatched)
+    finally:
+        records.shutdown(cancel_futures=True)
+
+
+def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, m: _Matching,
+            diffs: dict[str, _FieldDiff], added: Future[pd.DataFrame], removed: Future[pd.DataFrame],
+            unmatched: Future[pd.DataFrame]) -> DiffResult:
+    """Statuses, the pair tables and the summary, once the fields are compared."""
     for side in (old, new):
         side.hash_now()  # the inputs' sha256 on the core the output tables leave idle
     tick("compare")
@@ -841,12 +857,9 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     _check_conservation(old, new, m, o_status, n_status, twice)
     tick("status")
 
-    # ---- output frames: whole records and unmatched rows on the workers, the pair tables here meanwhile
-    pool = ThreadPoolExecutor(max_workers=THREADS)  # the longest first
+    # ---- output frames: the summary on a worker, the pair tables here meanwhile
+    pool = ThreadPoolExecutor(max_workers=1)
     summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
-    added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
-    removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
-    unmatched = pool.submit(_unmatched, old, new, m, settings)
     show = settings.mask
 
     row_o, row_n = old.row_number[m.po], new.row_number[m.pn]
@@ -1042,7 +1055,7 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     tick = _Stages()
     early = dict(prefetched or {})
-    early.update(prefetch(p for p in (str(old), str(new)) if p not in early))
+    early.update(prefetch((p for p in (str(old), str(new)) if p not in early), hash_on_read=True))
     sides: dict[str, _Side] = {}
     errors: dict[str, BaseException] = {}
 
