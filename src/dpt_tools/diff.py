@@ -826,7 +826,7 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
             unmatched: Future[pd.DataFrame]) -> DiffResult:
     """Statuses, the pair tables and the summary, once the fields are compared."""
     for side in (old, new):
-        side.hash_now()  # the inputs' sha256 on the core the output tables leave idle
+        side.hash_now()  # the inputs' sha256, unless already computed as they were read
     tick("compare")
     npairs = len(m.po)
     person = m.how != BY_KEY_NIK_CHANGED

@@ -1,11 +1,11 @@
 """Read input files into memory in the background, and hash them later, with the standard library only.
 
-Why a module of its own: ``dpt diff`` spends its first ~0.3 s importing pandas and pyarrow on one core. Started
+Why a module of its own: ``dpt diff`` spends its first ~0.45 s importing pandas and pyarrow on one core. Started
 before those imports, these threads use the other core to read both inputs. The sha256 (~0.15 s per 180 MB) is
-computed later, when the caller says so (:meth:`InputFile.start_hash`): ``dpt diff`` starts it once the
-comparison is done, while one core builds the output tables and the other would idle. It re-reads the file from
-the page cache in 1 MB blocks, so the file's bytes need not stay in memory meanwhile. Nothing here imports pandas,
-numpy or pyarrow.
+computed either by the same thread right after reading (``hash_on_read``, what ``dpt diff`` does: the imports
+leave the other core to it, and every later stage keeps both cores busy) or later, when the caller says so
+(:meth:`InputFile.start_hash`), re-reading the file from the page cache in 1 MB blocks so the file's bytes need not
+stay in memory meanwhile. Nothing here imports pandas, numpy or pyarrow.
 
 A file whose size, inode or modification time differs at the end of the run from the moment it was read is
 refused (see :meth:`InputFile.changed`): the result would describe a file that no longer exists.
