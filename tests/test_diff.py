@@ -542,7 +542,8 @@ def test_person_keys_before_1970_and_without_partner(tmp_path, base):
     assert r.added["nik"].tolist() == [new.loc[b, "nik"]]
 
 
-def test_prefetched_inputs_are_the_bytes_compared(tmp_path, base):
+@pytest.mark.parametrize("hash_on_read", [False, True])
+def test_prefetched_inputs_are_the_bytes_compared(tmp_path, base, hash_on_read):
     """The command reads and hashes both files before the library is imported; the digests in summary.json are
     of exactly the bytes compared, and a missing file is still reported by the loader's message."""
     import hashlib
@@ -552,7 +553,7 @@ def test_prefetched_inputs_are_the_bytes_compared(tmp_path, base):
     write_roll(base, tmp_path / "old.csv", style="clean")
     write_roll(base.iloc[1:], tmp_path / "new.csv", style="excel", seed=3)
     paths = [str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "-", str(tmp_path)]
-    early = prefetch(paths)
+    early = prefetch(paths, hash_on_read=hash_on_read)
     assert sorted(early) == sorted(paths[:2])  # neither standard input nor a directory
     r = diff_paths(paths[0], paths[1], OPEN, prefetched=early)
     for side in ("old", "new"):
@@ -561,3 +562,80 @@ def test_prefetched_inputs_are_the_bytes_compared(tmp_path, base):
     assert r.summary["removed"] == 1 and r.summary["unchanged"] == len(base) - 1
     with pytest.raises(InputError, match="not found"):
         diff_paths(tmp_path / "missing.csv", paths[1], OPEN, prefetched=early)
+
+
+def test_hashed_on_read_and_changed_is_refused(tmp_path, base):
+    """A file hashed as it was read is still refused when it changes before the end of the diff."""
+    import os
+
+    from dpt_tools.diff import _read_side
+    from dpt_tools.prefetch import prefetch
+
+    path = tmp_path / "old.csv"
+    write_roll(base, path, style="clean")
+    early = prefetch([str(path)], hash_on_read=True)
+    side = _read_side(str(path), OPEN, "old", prefetched=early[str(path)])
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    with pytest.raises(InputError, match="changed"):
+        side.sha256  # noqa: B018
+
+
+def test_mask_shortcut_is_mask_id():
+    """The shortcut for columns of 16 plain digits writes the same bytes as the general mask."""
+    import pyarrow as pa
+
+    from dpt_tools.diff import _mask
+    from dpt_tools.nik import mask_id
+
+    plain = pa.array(["1971011108140269", "3201234567890123"])
+    mixed = pa.array(["1971011108140269", "19710111", None, "", "1971O11108140269", "12345678901234567"])
+    for arr in (plain, mixed, pa.array([], type=pa.string())):
+        assert _mask(arr).to_pylist() == mask_id(arr).to_pylist()
+    assert _mask(plain).to_pylist()[0] == "197101******0269"
+
+
+@pytest.mark.parametrize("case", ["unique", "old_repeated_absent", "old_repeated_present", "new_repeated"])
+def test_nik_join_shortcut_agrees_with_the_general_join(case, monkeypatch):
+    """The join's shortcut (unique NIKs, checked without a hash table over all old NIKs) gives the general
+    join's pairs, and steps aside whenever a NIK repeats on either side."""
+    import pandas as pd
+
+    from dpt_tools import diff as engine
+
+    old = np.array([11, 12, 13, 14, 15, 16], dtype=np.int64)
+    new = np.array([16, 14, 12, 17, 11], dtype=np.int64)
+    if case == "old_repeated_absent":
+        old[1] = old[2] = 99  # repeated, and not in the new version
+    elif case == "old_repeated_present":
+        old[0] = old[5] = 14  # repeated, and in the new version
+    elif case == "new_repeated":
+        new[3] = 12
+
+    def facts(keys: np.ndarray) -> engine._Nik:
+        n = len(keys)
+        return engine._Nik(keys.copy(), np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+
+    fast_o, fast_n = facts(old), facts(new)
+    fast = engine._nik_join(fast_o, fast_n)
+    with monkeypatch.context() as mp:  # the general join only: no Index is ever unique
+        mp.setattr(engine.pd, "Index", lambda *a, **k: type("NotUnique", (), {"is_unique": False})())
+        mp.setattr(engine.pd, "factorize", pd.factorize)
+        slow_o, slow_n = facts(old), facts(new)
+        slow = engine._nik_join(slow_o, slow_n)
+    for a, b in zip(fast, slow, strict=True):
+        assert (a == b).all()
+    assert (fast_o.repeated == slow_o.repeated).all() and (fast_n.repeated == slow_n.repeated).all()
+    assert fast_o.repeated.any() == (case.startswith("old_repeated"))
+
+
+def test_series_from_arrow_is_the_str_column_of_python_values():
+    """Output columns built straight from Arrow equal those built from Python strings (missing values too)."""
+    import pyarrow as pa
+
+    from dpt_tools.diff import _series
+
+    values = ["BUKIT INTAN", None, "", "Ñ é"]
+    got = _series(pa.array(values))
+    pd.testing.assert_series_equal(got, pd.Series(values, dtype="str"))
+    pd.testing.assert_series_equal(_series(pa.array([], type=pa.string())), pd.Series([], dtype="str"))

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ _STR = pa.string()
 #: worker threads for column-wise work (the benchmark machine has 2 cores)
 THREADS = 2
 #: a column whose first SAMPLE_ROWS rows hold at most this share of distinct values is compared by dictionary
-FEW_DISTINCT = 0.05
+FEW_DISTINCT = 0.25
 SAMPLE_ROWS = 8192
 
 
@@ -147,12 +147,22 @@ def _strings(arr: pa.Array) -> np.ndarray:
 
 
 def _series(arr: pa.Array) -> pd.Series:
-    return pd.Series(_strings(arr), dtype="str") if len(arr) else pd.Series([], dtype="str")
+    """Arrow strings → a pandas ``str`` column, straight from the Arrow array (no Python string per value)."""
+    return pd.Series(_flat(arr), dtype="str") if len(arr) else pd.Series([], dtype="str")
+
+
+def _mask(arr: pa.Array) -> pa.Array:
+    """:func:`~dpt_tools.nik.mask_id`, with a shortcut for the usual column of 16 plain digits (the same bytes:
+    digits 7–12 become six stars) that costs a tenth of the general slicing and regex."""
+    arr = _flat(arr)
+    if len(arr) and arr.null_count == 0 and _np_bool(_sixteen_digits(arr)).all():
+        return _flat(pc.utf8_replace_slice(arr, 6, 12, "******"))
+    return _flat(mask_id(arr))
 
 
 def _show_id(arr: pa.Array, settings: Settings) -> pa.Array:
     """NIK/NKK as written to output files: masked (digits 7–12) unless ``--no-mask``."""
-    return _flat(mask_id(arr)) if settings.mask else arr
+    return _mask(arr) if settings.mask else arr
 
 
 # ----------------------------------------------------------------------------------------------- one version
@@ -178,7 +188,7 @@ class _Side:
     row_number: np.ndarray
     dob: np.ndarray | None = None
     _full: dict[str, pa.Array] = field(default_factory=dict)
-    #: per field compared by dictionary: (code per row, normalised value per code) — see :func:`_by_dictionary`
+    #: per field compared by dictionary: (code per row, normalised value per code) — see :func:`_dictionary`
     coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
@@ -361,12 +371,16 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     vo, vn = np.flatnonzero(o.valid), np.flatnonzero(n.valid)
     ko = o.key if len(vo) == len(o.key) else o.key[vo]
     kn = n.key if len(vn) == len(n.key) else n.key[vn]
-    index_n, index_o = pd.Index(kn), pd.Index(ko)
-    if index_n.is_unique and index_o.is_unique:  # the usual case: no repeated NIK, one lookup does it
+    index_n = pd.Index(kn, copy=False)
+    if index_n.is_unique:  # the usual case: no repeated NIK, one lookup does it
         hit = index_n.get_indexer(ko)
         found = hit >= 0
-        none_o, none_n = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
-        return vo[found], vn[hit[found]], none_o, none_n
+        # the old NIKs are unique when those found in the new version hit distinct rows and the few others are
+        # unique among themselves (no hash table over all old NIKs)
+        if np.bincount(hit[found], minlength=len(kn)).max(initial=0) <= 1 and \
+                pd.Index(ko[~found], copy=False).is_unique:
+            none_o, none_n = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
+            return vo[found], vn[hit[found]], none_o, none_n
     codes, uniques = pd.factorize(np.concatenate([ko, kn]))
     k = len(uniques)
     co, cn = codes[:len(vo)], codes[len(vo):]
@@ -530,9 +544,22 @@ def _one_value(col_o: pa.Array | pa.ChunkedArray, col_n: pa.Array | pa.ChunkedAr
     return all(col.null_count == 0 and pc.all(pc.equal(col, value)).as_py() for col in (col_o, col_n))
 
 
-def _by_dictionary(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str) -> _FieldDiff:
-    """Compare a column that repeats a few values through one dictionary shared by both versions: the values are
-    hashed once, each distinct text is normalised once, and the pairs compare integer codes (a random gather of
+@dataclass
+class _Prepared:
+    """What comparing a field needs before the pairs are known (see :func:`_prepare_field`): computed while the
+    versions are being matched. ``how``: "one" (one value everywhere: nothing differs), "dict" (codes per row into
+    normalised values, ``same_as`` None when no two codes mean the same), "ids" (int64 keys) or "text"."""
+
+    how: str
+    codes_o: np.ndarray | None = None
+    codes_n: np.ndarray | None = None
+    meaning: pa.Array | None = None
+    same_as: np.ndarray | None = None
+
+
+def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
+    """A column that repeats a few values, through one dictionary shared by both versions: the values are hashed
+    once, each distinct text is normalised once, and the pairs will compare integer codes (a random gather of
     small integers instead of strings). Exact: two rows get the same code only for the same text, and the same
     normalised code only when their normalised values are equal (two missing values included)."""
     both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
@@ -542,26 +569,27 @@ def _by_dictionary(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
     codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
         else np.zeros(0, np.int32)
-    a, b = codes[:old.n][po], codes[old.n:][pn]
+    same_as: np.ndarray | None = None
     if old.exact:  # the values are already normalised
         meaning = dictionary
-        same_as = np.arange(len(dictionary))
     else:
         meaning = _flat(norm.iso_dates(norm.dates(dictionary)) if fld == "tanggal_lahir"
                         else normalise_field(fld, dictionary))
         same_as = pc.dictionary_encode(meaning, null_encoding="encode").indices.to_numpy()
-        if len(same_as) and same_as[-1] == len(same_as) - 1:  # no two texts mean the same: codes compare as is
-            same_as = np.arange(len(dictionary))
+        if not len(same_as) or same_as[-1] == len(same_as) - 1:  # no two texts mean the same: codes compare as is
+            same_as = None
         old.coded[fld] = (codes[:old.n], meaning)  # later lookups of normalised values need no normaliser
         new.coded[fld] = (codes[old.n:], meaning)
-    if not len(same_as):
-        cand = np.zeros(0, np.int64)
-    elif (same_as == np.arange(len(same_as))).all():
-        cand = np.flatnonzero(a != b)
-    else:
-        cand = np.flatnonzero(same_as[a] != same_as[b])
+    return _Prepared("dict", codes[:old.n], codes[old.n:], meaning, same_as)
+
+
+def _by_dictionary(prep: _Prepared, po: np.ndarray, pn: np.ndarray) -> _FieldDiff:
+    """The pairs whose codes (normalised codes) differ, with both normalised values."""
+    assert prep.codes_o is not None and prep.codes_n is not None and prep.meaning is not None
+    a, b = prep.codes_o[po], prep.codes_n[pn]
+    cand = np.flatnonzero(a != b) if prep.same_as is None else np.flatnonzero(prep.same_as[a] != prep.same_as[b])
     ids = pa.array(np.concatenate([a[cand], b[cand]]), type=pa.int32())
-    values = _flat(meaning.take(ids))
+    values = _flat(prep.meaning.take(ids))
     return _FieldDiff(cand, values.slice(0, len(cand)), values.slice(len(cand)))
 
 
@@ -573,15 +601,10 @@ def _plain_ids(side: _Side, fld: str) -> np.ndarray | None:
     return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
 
 
-def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str,
-                   first: pa.Array | None) -> _FieldDiff:
-    """The pairs whose normalised ``fld`` differs, with both values.
-
-    Three exact ways, chosen per column by cost: a shared dictionary for columns that repeat a few values
-    (:func:`_by_dictionary`); int64 keys for a NKK column of plain 16-digit numbers; otherwise the text of the
-    pairs is gathered and compared, and only pairs whose text differs are normalised and compared again.
-    ``first``: mask of the old rows whose pairs come first, in increasing row order (the NIK matches); those
-    old values are gathered by a filter, much cheaper than a take."""
+def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
+    """The part of comparing ``fld`` that does not depend on the pairs, chosen per column by cost: a shared
+    dictionary for columns that repeat a few values (:func:`_dictionary`); int64 keys for a NKK column of plain
+    16-digit numbers; otherwise text (each column made one contiguous array now)."""
     distinct, share = _distinct_share(old.cmp[fld]) if fld not in ID_FIELDS else (0, 1.0)
     if old.exact == new.exact and distinct and share <= FEW_DISTINCT:
         if distinct == 1 and _one_value(old.cmp[fld], new.cmp[fld]):  # e.g. the provinsi of a kabupaten's roll
@@ -590,15 +613,37 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
                                 else normalise_field(fld, old.cmp[fld].slice(0, 1)))
                 old.coded[fld] = (np.zeros(old.n, dtype=np.int32), meaning)
                 new.coded[fld] = (np.zeros(new.n, dtype=np.int32), meaning)
-            none = pa.array([], type=_STR)
-            return _FieldDiff(np.zeros(0, dtype=np.int64), none, none)
-        return _by_dictionary(old, new, po, pn, fld)
+            return _Prepared("one")
+        return _dictionary(old, new, fld)
     if old.exact == new.exact and fld in ID_FIELDS and fld != "nik":
         ko = _plain_ids(old, fld)
         kn = _plain_ids(new, fld) if ko is not None else None
         if ko is not None and kn is not None:
-            cand = np.flatnonzero(ko[po] != kn[pn])
-            return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
+            return _Prepared("ids", ko, kn)
+    if fld != "nik":
+        old.raw(fld)
+        new.raw(fld)
+    return _Prepared("text")
+
+
+def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str,
+                   first: pa.Array | None, prep: _Prepared | None = None) -> _FieldDiff:
+    """The pairs whose normalised ``fld`` differs, with both values.
+
+    Three exact ways (:func:`_prepare_field`, ``prep`` if already done): codes of a shared dictionary, int64
+    keys, or text: the text of the pairs is gathered and compared, and only pairs whose text differs are
+    normalised and compared again. ``first``: mask of the old rows whose pairs come first, in increasing row
+    order (the NIK matches); those old values are gathered by a filter, much cheaper than a take."""
+    prep = prep or _prepare_field(old, new, fld)
+    if prep.how == "one":
+        none = pa.array([], type=_STR)
+        return _FieldDiff(np.zeros(0, dtype=np.int64), none, none)
+    if prep.how == "dict":
+        return _by_dictionary(prep, po, pn)
+    if prep.how == "ids":
+        assert prep.codes_o is not None and prep.codes_n is not None
+        cand = np.flatnonzero(prep.codes_o[po] != prep.codes_n[pn])
+        return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
     if old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
         k = 0 if first is None else first.true_count
         col_o, col_n = old.raw(fld), new.raw(fld)
@@ -620,12 +665,19 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
 
 
 def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: list[str],
-             first: np.ndarray | None = None) -> dict[str, _FieldDiff]:
+             first: np.ndarray | None = None,
+             prepared: dict[str, Future[_Prepared]] | None = None) -> dict[str, _FieldDiff]:
     """Per field, the pairs whose normalised values differ: column by column, two columns at a time (pyarrow
-    releases the GIL, so the two cores share the gathers). ``first``: see :func:`_compare_field`."""
+    releases the GIL, so the two cores share the gathers). ``first``: see :func:`_compare_field`; ``prepared``:
+    :func:`_prepare_field` of the fields, started earlier (each field waits for its own)."""
     mask = None if first is None else pa.array(first)
+    early = prepared or {}
+
+    def one(fld: str) -> _FieldDiff:
+        return _compare_field(old, new, po, pn, fld, mask, early[fld].result() if fld in early else None)
+
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        done = list(pool.map(lambda f: _compare_field(old, new, po, pn, f, mask), fields))
+        done = list(pool.map(one, fields))
     return dict(zip(fields, done, strict=True))
 
 
@@ -688,12 +740,13 @@ def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.n
 def _count_table(go: pd.DataFrame, gn: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Every count per value of ``keys`` (one row each, sorted); old-side counts by the old row's keys, the rest
     by the new row's keys."""
-    parts = {}
-    for counts, g in ((_OLD_COUNTS, go), (_NEW_COUNTS, gn)):
-        for name, sel in counts.items():
-            rows = g if sel is None else g[g["_mv"]] if sel == "moved" else g[g["_st"] == sel]
-            parts[name] = rows.groupby(keys)["_n"].sum()
-    return pd.DataFrame(parts).fillna(0).astype("int64").sort_index()
+    parts = []
+    for counts, g in ((_OLD_COUNTS, go), (_NEW_COUNTS, gn)):  # one grouping per version, a column per count
+        n, st, mv = g["_n"].to_numpy(), g["_st"].to_numpy(), g["_mv"].to_numpy()
+        cols = {name: n if sel is None else np.where(mv if sel == "moved" else st == sel, n, 0)
+                for name, sel in counts.items()}
+        parts.append(pd.DataFrame({**{k: g[k] for k in keys}, **cols}).groupby(keys).sum())
+    return pd.concat(parts, axis=1).fillna(0).astype("int64").sort_index()
 
 
 def _check_conservation(old: _Side, new: _Side, m: _Matching, o_status: np.ndarray, n_status: np.ndarray,
@@ -749,12 +802,31 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     tick = tick or _Stages()
     if by not in REGION_LEVELS:
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
-    m = _match(old, new)
-    tick("match")
     fields = [f for f in FIELDS if f in old.present and f in new.present]
-    diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old)
+    # what the comparison can do before the pairs are known runs beside the matching, which leaves a core idle
+    records = ThreadPoolExecutor(max_workers=1)
+    try:
+        with ThreadPoolExecutor(max_workers=THREADS) as early:
+            prepared = {fld: early.submit(_prepare_field, old, new, fld) for fld in fields}
+            m = _match(old, new)
+            tick("match")
+            # whole records and unmatched rows depend only on the matching: built beside the comparison, whose
+            # gathers leave the interpreter free
+            added = records.submit(_records, new, m.new_left[m.new_reason < 0], settings)
+            removed = records.submit(_records, old, m.old_left[m.old_reason < 0], settings)
+            unmatched = records.submit(_unmatched, old, new, m, settings)
+            diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old, prepared)
+        return _finish(old, new, settings, by, tick, m, diffs, added, removed, unmatched)
+    finally:
+        records.shutdown(cancel_futures=True)
+
+
+def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, m: _Matching,
+            diffs: dict[str, _FieldDiff], added: Future[pd.DataFrame], removed: Future[pd.DataFrame],
+            unmatched: Future[pd.DataFrame]) -> DiffResult:
+    """Statuses, the pair tables and the summary, once the fields are compared."""
     for side in (old, new):
-        side.hash_now()  # the inputs' sha256 on the core the output tables leave idle
+        side.hash_now()  # the inputs' sha256, unless already computed as they were read
     tick("compare")
     npairs = len(m.po)
     person = m.how != BY_KEY_NIK_CHANGED
@@ -785,11 +857,8 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
     _check_conservation(old, new, m, o_status, n_status, twice)
     tick("status")
 
-    # ---- output frames: whole records and unmatched rows on the workers, the pair tables here meanwhile
-    pool = ThreadPoolExecutor(max_workers=THREADS)
-    added = pool.submit(_records, new, m.new_left[m.new_reason < 0], settings)
-    removed = pool.submit(_records, old, m.old_left[m.old_reason < 0], settings)
-    unmatched = pool.submit(_unmatched, old, new, m, settings)
+    # ---- output frames: the summary on a worker, the pair tables here meanwhile
+    pool = ThreadPoolExecutor(max_workers=1)
     summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     show = settings.mask
 
@@ -817,7 +886,7 @@ def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | N
         fkeep = pa.array(keep)
         ov, nv = _flat(d.old.filter(fkeep)), _flat(d.new.filter(fkeep))
         if fld in ID_FIELDS and show:
-            ov, nv = _flat(mask_id(ov)), _flat(mask_id(nv))
+            ov, nv = _mask(ov), _mask(nv)
         sels.append(d.pairs[keep])
         ranks.append(np.full(int(keep.sum()), rank, dtype=np.int64))
         olds.append(ov)
@@ -986,7 +1055,7 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     tick = _Stages()
     early = dict(prefetched or {})
-    early.update(prefetch(p for p in (str(old), str(new)) if p not in early))
+    early.update(prefetch((p for p in (str(old), str(new)) if p not in early), hash_on_read=True))
     sides: dict[str, _Side] = {}
     errors: dict[str, BaseException] = {}
 

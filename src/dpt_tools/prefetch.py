@@ -1,11 +1,11 @@
 """Read input files into memory in the background, and hash them later, with the standard library only.
 
-Why a module of its own: ``dpt diff`` spends its first ~0.3 s importing pandas and pyarrow on one core. Started
+Why a module of its own: ``dpt diff`` spends its first ~0.45 s importing pandas and pyarrow on one core. Started
 before those imports, these threads use the other core to read both inputs. The sha256 (~0.15 s per 180 MB) is
-computed later, when the caller says so (:meth:`InputFile.start_hash`): ``dpt diff`` starts it once the
-comparison is done, while one core builds the output tables and the other would idle. It re-reads the file from
-the page cache in 1 MB blocks, so the file's bytes need not stay in memory meanwhile. Nothing here imports pandas,
-numpy or pyarrow.
+computed either by the same thread right after reading (``hash_on_read``, what ``dpt diff`` does: the imports
+leave the other core to it, and every later stage keeps both cores busy) or later, when the caller says so
+(:meth:`InputFile.start_hash`), re-reading the file from the page cache in 1 MB blocks so the file's bytes need not
+stay in memory meanwhile. Nothing here imports pandas, numpy or pyarrow.
 
 A file whose size, inode or modification time differs at the end of the run from the moment it was read is
 refused (see :meth:`InputFile.changed`): the result would describe a file that no longer exists.
@@ -22,9 +22,11 @@ from collections.abc import Iterable
 class InputFile(threading.Thread):
     """One regular input file: its bytes (as soon as read) and its sha256 (once asked for)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, hash_on_read: bool = False) -> None:
         super().__init__(daemon=True, name=f"read {path}")
         self.path = path
+        #: hash the bytes as soon as they are read, on this thread (see :func:`prefetch`)
+        self.hash_on_read = hash_on_read
         self.stat = os.stat(path)
         self._read = threading.Event()
         self._data: bytes | None = None
@@ -44,11 +46,16 @@ class InputFile(threading.Thread):
             return
         self._data = data
         self._read.set()
+        if self.hash_on_read:  # the very bytes that are parsed, hashed while the parse begins
+            self.hexdigest = hashlib.sha256(data).hexdigest()
 
     def start_hash(self) -> None:
         """Start computing the sha256 (hashlib releases the GIL); idempotent."""
         with self._lock:
             if self._hasher is None:
+                if self.hash_on_read:
+                    self._hasher = self  # this thread hashes what it read
+                    return
                 self._hasher = threading.Thread(target=self._hash, daemon=True, name=f"sha256 {self.path}")
                 self._hasher.start()
 
@@ -88,14 +95,16 @@ class InputFile(threading.Thread):
         return self.hexdigest
 
 
-def prefetch(paths: Iterable[str]) -> dict[str, InputFile]:
-    """Start reading every path that is a regular file (not ``-``, not a directory), one thread each."""
+def prefetch(paths: Iterable[str], hash_on_read: bool = False) -> dict[str, InputFile]:
+    """Start reading every path that is a regular file (not ``-``, not a directory), one thread each.
+    ``hash_on_read``: each thread also hashes the bytes it read, at once (``dpt diff``: while the libraries load,
+    one core is left to the reading threads; hashing later would take time from the output stage)."""
     out: dict[str, InputFile] = {}
     for path in paths:
         path = str(path)
         if path != "-" and path not in out and os.path.isfile(path):
             try:
-                out[path] = InputFile(path)
+                out[path] = InputFile(path, hash_on_read)
             except OSError:
                 continue  # the reader reports it with the usual message
     return out
