@@ -8,15 +8,20 @@ it with the clerk's own spelling.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ArrayLike = pa.Array | pa.ChunkedArray | pd.Series | Sequence[Any]
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is not imported here: ``dpt validate`` parses and normalises on a thread while the main thread is still
+# importing pandas and pandera (see load.parse_ahead); a pandas Series can only reach us once pandas is imported
+ArrayLike = Union[pa.Array, pa.ChunkedArray, "pd.Series", Sequence[Any]]  # a forward reference: no pandas import
 
 #: Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -52,7 +57,7 @@ def as_string_array(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     """Any column → pyarrow string array (pandas Series of str/object included), nulls kept."""
     if isinstance(values, pa.ChunkedArray | pa.Array):
         arr = values
-    elif isinstance(values, pd.Series):
+    elif isinstance(values, getattr(sys.modules.get("pandas"), "Series", ())):  # a Series needs pandas imported
         arr = pa.array(values.astype(object).where(values.notna(), None), type=pa.string(), from_pandas=True)
     else:
         arr = pa.array(list(values), type=pa.string(), from_pandas=True)
