@@ -508,7 +508,9 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
         raise InputError(f"{source}: neither a NIK nor a birth-date column (expected NIK or TANGGAL LAHIR; "
                          f"use --map HEADER=nik)")
     n = table.num_rows
-    by_field = {fld: table.column(i) for i, fld in mapping_idx.items()}
+    # each mapped column made contiguous once, shared by ``raw`` and the normalisers (which would each combine the
+    # reader's chunks again), and by the normalised column itself where every value is already canonical
+    by_field = {fld: norm.flat(table.column(i)) for i, fld in mapping_idx.items()}
     raw = pa.table({f: by_field[f] for f in fields_present}) if fields_present else pa.table({})
     data: dict[str, object] = {
         "row_number": read.row_numbers,

@@ -92,6 +92,8 @@ def per_unique(fn: Any, values: ArrayLike, max_share: float = 0.5) -> Any:
     if len(enc.dictionary) > max_share * len(arr):
         return fn(arr)
     out = fn(enc.dictionary)
+    if isinstance(out, pa.Array) and out.equals(enc.dictionary):
+        return arr  # every value already canonical (common: kelurahan, TPS, sex): no second copy of the column
     if isinstance(out, np.ndarray):
         idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False))
         res = out[np.where(idx < 0, 0, idx)] if len(out) else np.empty(len(arr), dtype=out.dtype)
