@@ -508,35 +508,40 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
         raise InputError(f"{source}: neither a NIK nor a birth-date column (expected NIK or TANGGAL LAHIR; "
                          f"use --map HEADER=nik)")
     n = table.num_rows
-    # each mapped column made contiguous once, shared by ``raw`` and the normalisers (which would each combine the
-    # reader's chunks again), and by the normalised column itself where every value is already canonical
-    by_field = {fld: norm.flat(table.column(i)) for i, fld in mapping_idx.items()}
-    raw = pa.table({f: by_field[f] for f in fields_present}) if fields_present else pa.table({})
+    by_field = {fld: table.column(i) for i, fld in mapping_idx.items()}
     data: dict[str, object] = {
         "row_number": read.row_numbers,
         "source": pc.fill_null(pa.nulls(n, type=pa.string()), source).to_pandas(),
     }
     dob = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     columns: dict[str, pa.Array] = {}
+    contiguous: dict[str, pa.Array] = {}
 
-    def one(fld: str) -> tuple[pa.Array, np.ndarray | None]:
+    def one(fld: str) -> tuple[pa.Array, np.ndarray | None, object]:
         if fld not in by_field:
-            return pa.nulls(n, type=pa.string()), None
+            arr = pa.nulls(n, type=pa.string())
+            return arr, None, arr.to_pandas()
+        # the reader's chunks made one array once, shared by ``raw`` and the normaliser, and by the normalised
+        # column itself where every value is already canonical
+        contiguous[fld] = col = norm.flat(by_field[fld])
+        days = None
         if fld == "tanggal_lahir":
-            days = norm.dates(by_field[fld])
-            return norm.iso_dates(days), days
-        arr = normalise_field(fld, by_field[fld])
-        return norm.flat(arr), None
+            days = norm.dates(col)
+            arr = norm.iso_dates(days)
+        else:
+            arr = norm.flat(normalise_field(fld, col))
+        return arr, days, arr.to_pandas()
 
     # pyarrow kernels release the GIL: normalising columns side by side uses both cores
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         done = dict(zip(FIELDS, pool.map(one, FIELDS), strict=True))
     for fld in FIELDS:
-        arr, days = done[fld]
+        arr, days, series = done[fld]
         if days is not None:
             dob = days
         columns[fld] = arr
-        data[fld] = arr.to_pandas()
+        data[fld] = series
+    raw = pa.table({f: contiguous[f] for f in fields_present}) if fields_present else pa.table({})
     extras: list[str] = []
     used = set(data)
     for i, h in enumerate(header):

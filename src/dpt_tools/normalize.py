@@ -68,6 +68,16 @@ def as_string_array(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
 
 def empty_to_null(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Empty strings are missing values."""
+    if isinstance(arr, pa.Array) and pa.types.is_string(arr.type) and len(arr) >= _BIG:
+        # a long column: only its validity bitmap changes, the text buffers are shared (no copy of the values)
+        offsets, data = string_buffers(arr)
+        empty = np.diff(offsets) == 0
+        if not empty.any():
+            return arr
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)) & ~empty
+        return pa.Array.from_buffers(pa.string(), len(arr), [
+            pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(offsets), pa.py_buffer(data)],
+            null_count=int(len(arr) - valid.sum()))
     return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
 
 
@@ -155,12 +165,32 @@ def _is_digits(arr: pa.Array, width: int) -> np.ndarray:
     return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False))
 
 
+#: Columns at least this long take the byte-level shortcuts (below it the plain kernels are as fast).
+_BIG = 4096
+
+
+def _collapse(a: pa.Array) -> pa.Array:
+    return pc.utf8_trim(pc.replace_substring_regex(a, pattern=r"[\s\x{00A0}\x{2000}-\x{200B}\x{3000}]+",
+                                                   replacement=" "), characters=" ")
+
+
+def _printable_ascii(arr: pa.Array) -> bool:
+    """Every byte of every value is printable ASCII (space to ``~``, DEL): names typed on a keyboard, mostly."""
+    if not isinstance(arr, pa.Array) or not pa.types.is_string(arr.type):
+        return False
+    _, data = string_buffers(arr)
+    return bool(data.size) and int(data.min()) >= 0x20 and int(data.max()) < 0x80
+
+
 def _text(arr: pa.Array) -> pa.Array:
+    if len(arr) >= _BIG and _printable_ascii(arr):
+        # the same result with ASCII kernels: without control or non-ASCII bytes, upper-casing is ASCII's, the only
+        # whitespace to trim is the space, and the only odd whitespace is a double space (a long column of names)
+        arr = pc.ascii_upper(pc.ascii_trim_whitespace(arr))
+        return empty_to_null(fix_subset(arr, pc.match_substring(arr, "  "), _collapse))
     arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     odd = pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]")
-    arr = fix_subset(arr, odd, lambda a: pc.utf8_trim(
-        pc.replace_substring_regex(a, pattern=r"[\s\x{00A0}\x{2000}-\x{200B}\x{3000}]+", replacement=" "),
-        characters=" "))
+    arr = fix_subset(arr, odd, _collapse)
     return empty_to_null(arr)
 
 
