@@ -179,7 +179,6 @@ def validate_roll(roll: Roll, settings: Settings, progress: Progress | None = No
     The schema check (mostly Python) runs on its own thread beside the rules (mostly numpy/pyarrow), which keeps
     both cores busy; a broken contract is still what gets reported, before any failure of the rules."""
     start = time.perf_counter()
-    warm_up()  # the Kemendagri reference for region_unknown, built while the other rules run
     if roll.pending_sha256 is not None:
         roll.pending_sha256.start()  # the input's sha256 in the time the rules leave a core idle
     with ThreadPoolExecutor(max_workers=1) as side:
@@ -233,6 +232,7 @@ def write_outputs(result: Validation, settings: Settings, out_dir: str | Path, f
 def validate_path(path: str | Path, settings: Settings, progress: Progress | None = None) -> Validation:
     """Load and validate one file (the library face of ``dpt validate``). ``progress(step, units)`` is called as
     work completes: ``STEPS`` units in all (loading counts as one unit per rule)."""
+    warm_up()  # the Kemendagri reference, built beside the normalisation (the parse is mostly done ahead)
     roll = load_roll(path, column_map=settings.column_map, hash_later=True)
     if progress is not None:
         progress("load", len(RULES))
