@@ -345,6 +345,8 @@ def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
     nat = raw == _NAT
     z = np.where(nat, 0, raw) + 719468
+    if len(z) and int(np.abs(z).max()) < 2**31 - 1:
+        z = z.astype(np.int32)  # every intermediate fits: half the memory (and page faults) of int64 temporaries
     era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
@@ -353,7 +355,7 @@ def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     day = doy - (153 * mp + 2) // 5 + 1
     month = np.where(mp < 10, mp + 3, mp - 9)
     year = yoe + era * 400 + (month <= 2)
-    return np.where(nat, -1, year), np.where(nat, -1, month), np.where(nat, -1, day)
+    return tuple(np.where(nat, -1, part).astype(np.int64) for part in (year, month, day))  # type: ignore[return-value]
 
 
 _TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:[.,][0-9]+)?)?)?"  # Excel datetime cells: "15/06/1990 0:00"
