@@ -321,7 +321,8 @@ def region_unknown(ctx: Context) -> Hits:
         return Hits.none()
     rows = _details(found, ref)
     problems = pd.DataFrame(rows, columns=["combo", "field", "detail_id", "detail_en"])
-    per_row = pd.DataFrame({"combo": combo, "pos": np.arange(ctx.n)}).merge(problems, on="combo")
+    pos = np.flatnonzero(np.isin(combo, problems["combo"].to_numpy()))  # the rows of a faulty place only
+    per_row = pd.DataFrame({"combo": combo[pos], "pos": pos}).merge(problems, on="combo")
     per_row = per_row.sort_values(["pos", "field"], kind="stable")
     flds = per_row["field"].to_numpy(dtype=object)
     pos = per_row["pos"].to_numpy()
