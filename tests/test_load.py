@@ -3,6 +3,8 @@ aliases, Parquet, stdin) and the refusals with a clear message."""
 
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -305,3 +307,26 @@ def test_file_changed_after_read_ahead(tmp_path):
     path.write_text(path.read_text() + "1971011506900010,SITI,15-06-1990\n")
     with pytest.raises(InputError, match="changed while it was being checked"):
         roll.finish_sha256()
+
+
+def test_a_roll_for_parts_is_not_parsed_ahead(tmp_path, monkeypatch):
+    """A file that validate will read in parts (more rows than the limit, Parquet by its footer, CSV by size) is
+    never parsed whole in the background: load_roll then reads it itself, as without a read ahead."""
+    from dpt_tools import load, prefetch
+
+    csv_path = write(tmp_path / "r.csv", ROWS)
+    pq_path = tmp_path / "r.parquet"
+    load_roll(csv_path).frame.drop(columns=["row_number", "source"]).to_parquet(pq_path, index=False)
+    for path in (csv_path, pq_path):
+        load.parse_ahead(str(path), prefetch.prefetch([str(path)])[str(path)], max_rows=0)
+        ahead = load._AHEAD[os.path.realpath(path)]
+        ahead.join()
+        assert ahead.read is None and ahead.error is None
+        assert load_roll(str(path)).frame.equals(load_roll(path).frame)
+        load.parse_ahead(str(path), prefetch.prefetch([str(path)])[str(path)], max_rows=10**6)
+        load._AHEAD[os.path.realpath(path)].join()
+        assert load._AHEAD[os.path.realpath(path)].read is not None
+        load.forget_ahead(str(path))
+    from dpt_tools.chunked import AUTO_ROWS
+
+    assert AUTO_ROWS == load.AUTO_PART_ROWS

@@ -179,9 +179,9 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
 
     early = prefetch.prefetch([roll]).get(roll) if _whole_file_likely(roll, part_rows) else None
     if early is not None:  # the file is read, then parsed, on the idle core while the imports below run
-        from .load import parse_ahead
+        from .load import AUTO_PART_ROWS, parse_ahead
 
-        parse_ahead(roll, early)
+        parse_ahead(roll, early, max_rows=None if part_rows == 0 else AUTO_PART_ROWS)
     from .chunked import validate_in_parts, wants_parts
     from .output import check_not_input
     from .validate import summary, validate_path, write_outputs

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 # on a thread while its main thread still imports pandas and pandera (see :func:`parse_ahead`)
 
 DELIMITERS = (",", ";", "\t", "|")
+#: Rolls above this many (estimated) rows are read in parts by default (``dpt_tools.chunked``), never whole.
+AUTO_PART_ROWS = 5_000_000
+#: Estimated bytes of a CSV row (a roll's CSV holds ~180 bytes per voter).
+CSV_ROW_BYTES = 180
 SNIFF_BYTES = 256 * 1024
 #: Fields normalised as identity numbers / codes / free text.
 ID_FIELDS = ("nik", "nkk")
@@ -577,9 +581,9 @@ def _parse_bytes(data: bytes, path: str, kind: str) -> RawRead:
 class _ParseAhead(threading.Thread):
     """The parse of one file read by :mod:`dpt_tools.prefetch`, on a thread of its own (see :func:`parse_ahead`)."""
 
-    def __init__(self, path: str, early: prefetch.InputFile) -> None:
+    def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None) -> None:
         super().__init__(daemon=True, name=f"parse {path}")
-        self.path, self.early, self.kind = path, early, _kind(path, None)
+        self.path, self.early, self.kind, self.max_rows = path, early, _kind(path, None), max_rows
         self.read: RawRead | None = None
         self.error: BaseException | None = None
         self.start()
@@ -589,25 +593,39 @@ class _ParseAhead(threading.Thread):
         self.early.release()
         if data is None:
             return  # unreadable: the caller reads the file itself, for the usual message
+        if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
+            return  # a roll that will be read in parts: a whole parse would hold it all in memory
         try:
             self.read = _parse_bytes(data, self.path, self.kind)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
 
 
+def _estimated_rows(data: bytes, kind: str) -> int:
+    """Rows of a Parquet file (its footer) or of a CSV file (its size over ~180 bytes a row), as
+    ``chunked.estimated_rows`` counts them; 0 for a footer that cannot be read (the parse reports it)."""
+    if kind != "parquet":
+        return len(data) // CSV_ROW_BYTES
+    try:
+        return pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+    except (pa.ArrowInvalid, OSError):
+        return 0
+
+
 _AHEAD: dict[str, _ParseAhead] = {}
 _AHEAD_LOCK = threading.Lock()
 
 
-def parse_ahead(path: str, early: prefetch.InputFile) -> None:
+def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = None) -> None:
     """Parse ``path`` (being read by ``early``) on a background thread, for a later :func:`load_roll` of it.
 
     Why: ``dpt validate`` spends its first ~0.45 s importing pandas and pandera on one core; the parse needs only
     pyarrow (whose reader releases the GIL), so it runs meanwhile on the other core instead of after the imports.
     The file's sha256 is computed later (:func:`load_roll` starts it once the parse is done), and a file that
-    changed meanwhile is read again, as if nothing had been read ahead."""
+    changed meanwhile is read again, as if nothing had been read ahead. A file of more than ``max_rows`` (estimated)
+    rows is not parsed: it is about to be read in parts."""
     with _AHEAD_LOCK:
-        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early)
+        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows)
 
 
 def forget_ahead(path: str) -> None:
