@@ -66,3 +66,15 @@ def test_decode_number_and_region_of_mixed_column():
     d = decode_nik(values, "2025-08-27")
     assert d.number.tolist() == [1971011708850001, -1, -1, 0, 1971011708850001, 9999995708850002, -1]
     assert d.region.to_pylist() == ["19.71.01", None, None, "00.00.00", "19.71.01", "99.99.99", None]
+
+
+def test_decode_keeps_the_types_the_rules_read():
+    """The decoder computes in small integer types; what it hands out keeps int64 (and -1 / NaT where invalid)."""
+    import pyarrow as pa
+
+    d = decode_nik(pa.array(["3171014506900001", "12", None, "3171011506990002"]), "2025-08-27")
+    for part in (d.day, d.month, d.year2, d.serial, d.number):
+        assert part.dtype == np.int64
+    assert d.number.tolist() == [3171014506900001, -1, -1, 3171011506990002]
+    assert d.day.tolist() == [5, -1, -1, 15] and d.female.tolist() == [True, False, False, False]
+    assert str(d.birth_date[3]) == "1999-06-15" and np.isnat(d.birth_date[1])

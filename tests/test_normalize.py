@@ -167,3 +167,34 @@ def test_id_number_fast_path_equals_full_path():
 def test_names_distinct_path_equals_repetitive_path():
     names = ["siti  aminah", " BUDI", "BUDI ", "ANI\u00a0PUTRI", "", None, "É", "H. ST. O'NEIL", "a\tb"] * 150
     assert n.text(names, distinct=True).to_pylist() == n.text(names).to_pylist()
+
+
+def test_long_columns_take_the_byte_shortcuts_with_the_same_result():
+    """text() of a long column of printable ASCII uses ASCII kernels and empty_to_null shares the text buffers;
+    both must give what the general kernels give, values with tabs, non-ASCII letters and \\x1c (which only the
+    Unicode trim removes) included, on sliced arrays too."""
+    import random
+
+    import pyarrow.compute as pc
+
+    from dpt_tools.normalize import _BIG, _collapse, empty_to_null, text
+
+    def reference(a):
+        a = pc.utf8_upper(pc.utf8_trim_whitespace(a))
+        odd = pc.fill_null(pc.match_substring_regex(a, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]"), False)
+        a = pc.if_else(odd, _collapse(a), a)
+        return pc.if_else(pc.equal(pc.utf8_length(a), 0), pa.scalar(None, pa.string()), a)
+
+    rng = random.Random(4)
+    alphabet = ["a", "B", " ", "  ", "x", "-", "'", ".", "é", "\t", "\x1c", "\u00a0", ""]
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(2 * _BIG)]
+    values[::97] = [None] * len(values[::97])
+    printable = [v if v is None else "".join(c for c in v if " " <= c <= "~") for v in values]
+    for column in (values, printable):
+        arr = pa.array(column, type=pa.string())
+        for part in (arr, arr.slice(3, _BIG + 5)):
+            expected = reference(part)
+            assert text(part, distinct=True).equals(expected)
+            assert text(part).equals(expected)
+            assert empty_to_null(part).equals(pc.if_else(pc.equal(pc.utf8_length(part), 0),
+                                                         pa.scalar(None, pa.string()), part))

@@ -230,3 +230,22 @@ def test_broken_contract_is_reported_even_when_rules_fail(tmp_path):
     roll.frame = roll.frame.drop(columns=["nik"])
     with pytest.raises(IntegrityError):  # …and the contract is what gets reported
         validate_roll(roll, SETTINGS)
+
+
+def test_grouping_helpers_match_the_plain_definitions():
+    """combine_codes (one factorize at the end), repeated and mixed (a sort) against their plain definitions."""
+
+    from dpt_tools.rules.base import combine_codes, mixed, repeated
+
+    rng = np.random.default_rng(3)
+    cols = [(rng.integers(0, k + 1, 5000).astype(np.int64), k) for k in (3, 40, 2000, 7)]
+    expected = pd.factorize(pd.Series(list(zip(*(c for c, _ in cols), strict=True))))[0]
+    assert (combine_codes(cols) == expected).all()
+    keys = rng.integers(0, 3000, 5000).astype(np.int64) * 10**12
+    values = rng.integers(0, 3, 5000).astype(np.int64)
+    values[keys % (7 * 10**12) == 0] = 1  # some keys with one value only
+    counts = pd.Series(keys).map(pd.Series(keys).value_counts())
+    assert (repeated(keys) == (counts > 1).to_numpy()).all()
+    per_key = pd.Series(values).groupby(keys).nunique()
+    assert (mixed(keys, values) == (pd.Series(keys).map(per_key) > 1).to_numpy()).all()
+    assert not mixed(keys[:1], values[:1]).any() and not repeated(keys[:0]).any()

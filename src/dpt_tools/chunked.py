@@ -58,6 +58,8 @@ from .config import Settings
 from .errors import InputError
 from .fields import FIELDS
 from .load import (
+    AUTO_PART_ROWS,
+    CSV_ROW_BYTES,
     SNIFF_BYTES,
     STRAY_QUOTE_NOTE,
     Dialect,
@@ -82,7 +84,7 @@ GROUP_RULES = ("nik_duplicate", "tps_over_capacity", "family_split_tps")
 #: Group keys are spilled into at most this many hash partitions (each checked alone at the end).
 MAX_PARTITIONS = 64
 #: Inputs above this many (estimated) rows are read in parts by default: a whole read would need ~7 GB.
-AUTO_ROWS = 5_000_000
+AUTO_ROWS = AUTO_PART_ROWS
 #: Rows checked at once (split between the worker processes): bounds the peak memory (bench/RESULTS.md).
 PART_ROWS = 250_000
 READ_BYTES = 16 * 1024 * 1024
@@ -447,7 +449,7 @@ def estimated_rows(path: str | Path) -> int:
             return pq.ParquetFile(p).metadata.num_rows
         except (pa.ArrowInvalid, OSError):
             return 0
-    return p.stat().st_size // 180 if p.is_file() else 0
+    return p.stat().st_size // CSV_ROW_BYTES if p.is_file() else 0
 
 
 def wants_parts(path: str, part_rows: int | None) -> bool:

@@ -177,8 +177,11 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
     """
     from . import prefetch
 
-    if _whole_file_likely(roll, part_rows):
-        prefetch.start(roll)  # the file is read and hashed on the idle core while the imports below run
+    early = prefetch.prefetch([roll]).get(roll) if _whole_file_likely(roll, part_rows) else None
+    if early is not None:  # the file is read, then parsed, on the idle core while the imports below run
+        from .load import AUTO_PART_ROWS, parse_ahead
+
+        parse_ahead(roll, early, max_rows=None if part_rows == 0 else AUTO_PART_ROWS)
     from .chunked import validate_in_parts, wants_parts
     from .output import check_not_input
     from .validate import summary, validate_path, write_outputs
@@ -187,7 +190,9 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
     fmt = settings.format
     start = time.perf_counter()
     if wants_parts(roll, part_rows):
-        prefetch.drop(roll)  # read in parts, its own way
+        from .load import forget_ahead
+
+        forget_ahead(roll)  # read in parts, its own way
         try:
             if out_dir:
                 check_not_input(out_dir, [roll])

@@ -23,9 +23,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -36,7 +36,16 @@ from . import prefetch
 from .errors import InputError
 from .fields import ALIAS_INDEX, FIELDS, header_key
 
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas is imported where a frame is built, not here: the parse needs pyarrow only, so ``dpt validate`` can parse
+# on a thread while its main thread still imports pandas and pandera (see :func:`parse_ahead`)
+
 DELIMITERS = (",", ";", "\t", "|")
+#: Rolls above this many (estimated) rows are read in parts by default (``dpt_tools.chunked``), never whole.
+AUTO_PART_ROWS = 5_000_000
+#: Estimated bytes of a CSV row (a roll's CSV holds ~180 bytes per voter).
+CSV_ROW_BYTES = 180
 SNIFF_BYTES = 256 * 1024
 #: Fields normalised as identity numbers / codes / free text.
 ID_FIELDS = ("nik", "nkk")
@@ -75,12 +84,38 @@ class Roll:
     columns: dict[str, pa.Array] = field(default_factory=dict)
     #: row numbers of empty lines (no data; skipped, but still counted so row numbers match the file)
     blank_rows: list[int] = field(default_factory=list)
+    #: the input's sha256 while it is still to be computed (``load_roll(..., hash_later=True)``); ``sha256`` is ""
+    pending_sha256: PendingDigest | None = None
+
+    def finish_sha256(self) -> str:
+        """Fill ``sha256`` if it was left for later (waits for the hash); a file changed meanwhile is refused."""
+        if self.pending_sha256 is not None:
+            self.sha256 = self.pending_sha256.result()
+            self.pending_sha256 = None
+        return self.sha256
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def has(self, fld: str) -> bool:
         return fld in self.fields_present
+
+
+@dataclass
+class PendingDigest:
+    """The sha256 of a file read ahead (:func:`parse_ahead`), computed when the caller has an idle core for it."""
+
+    source: prefetch.InputFile
+    path: str
+
+    def start(self) -> None:
+        self.source.start_hash()  # idempotent; hashlib releases the GIL
+
+    def result(self) -> str:
+        digest = self.source.sha256()
+        if not digest or self.source.changed():
+            raise InputError(f"{self.path}: the file changed while it was being checked; run again")
+        return digest
 
 
 # ----------------------------------------------------------------------------------------------- reading bytes
@@ -331,6 +366,7 @@ def assemble_records(table: pa.Table, bad: list[tuple[int | None, int, str]], de
     text) → (records in file order, their row numbers, the malformed frame, the row numbers of empty lines).
 
     Shared by the whole-file reader and the reader of a roll in parts (:mod:`dpt_tools.chunked`)."""
+    import pandas as pd
     n_ok = table.num_rows
     total = n_ok + len(bad)
     numbers_bad = np.array([int(b[0]) - 1 for b in bad], dtype=np.int64)
@@ -414,6 +450,8 @@ def parquet_strings(table: pa.Table) -> RawRead:
     header = [str(h) for h in table.column_names]
     cols = [pc.fill_null(_column_as_strings(col), "") for col in table.columns]
     table = pa.table(cols, names=[f"c{i}" for i in range(len(header))])
+    import pandas as pd
+
     empty = pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
     return RawRead(header, table, np.arange(1, table.num_rows + 1, dtype=np.int64), empty, [], Dialect("parquet"),
                    [])
@@ -462,6 +500,8 @@ def normalise_field(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
 def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
                column_map: dict[str, str] | None = None) -> Roll:
     """Map, normalise and assemble a :class:`Roll` from an all-string table in file order."""
+    import pandas as pd
+
     header, table = read.header, read.table
     mapping_idx = map_headers(header, column_map)
     fields_present = [f for f in FIELDS if f in mapping_idx.values()]
@@ -473,32 +513,39 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
                          f"use --map HEADER=nik)")
     n = table.num_rows
     by_field = {fld: table.column(i) for i, fld in mapping_idx.items()}
-    raw = pa.table({f: by_field[f] for f in fields_present}) if fields_present else pa.table({})
     data: dict[str, object] = {
         "row_number": read.row_numbers,
         "source": pc.fill_null(pa.nulls(n, type=pa.string()), source).to_pandas(),
     }
     dob = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     columns: dict[str, pa.Array] = {}
+    contiguous: dict[str, pa.Array] = {}
 
-    def one(fld: str) -> tuple[pa.Array, np.ndarray | None]:
+    def one(fld: str) -> tuple[pa.Array, np.ndarray | None, object]:
         if fld not in by_field:
-            return pa.nulls(n, type=pa.string()), None
+            arr = pa.nulls(n, type=pa.string())
+            return arr, None, arr.to_pandas()
+        # the reader's chunks made one array once, shared by ``raw`` and the normaliser, and by the normalised
+        # column itself where every value is already canonical
+        contiguous[fld] = col = norm.flat(by_field[fld])
+        days = None
         if fld == "tanggal_lahir":
-            days = norm.dates(by_field[fld])
-            return norm.iso_dates(days), days
-        arr = normalise_field(fld, by_field[fld])
-        return norm.flat(arr), None
+            days = norm.dates(col)
+            arr = norm.iso_dates(days)
+        else:
+            arr = norm.flat(normalise_field(fld, col))
+        return arr, days, arr.to_pandas()
 
     # pyarrow kernels release the GIL: normalising columns side by side uses both cores
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         done = dict(zip(FIELDS, pool.map(one, FIELDS), strict=True))
     for fld in FIELDS:
-        arr, days = done[fld]
+        arr, days, series = done[fld]
         if days is not None:
             dob = days
         columns[fld] = arr
-        data[fld] = arr.to_pandas()
+        data[fld] = series
+    raw = pa.table({f: contiguous[f] for f in fields_present}) if fields_present else pa.table({})
     extras: list[str] = []
     used = set(data)
     for i, h in enumerate(header):
@@ -523,10 +570,102 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
                 columns=columns, blank_rows=read.blank_rows)
 
 
+def _kind(path: str, fmt: str | None) -> str:
+    return fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
+
+
+def _parse_bytes(data: bytes, path: str, kind: str) -> RawRead:
+    return read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
+
+
+class _ParseAhead(threading.Thread):
+    """The parse of one file read by :mod:`dpt_tools.prefetch`, on a thread of its own (see :func:`parse_ahead`)."""
+
+    def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None) -> None:
+        super().__init__(daemon=True, name=f"parse {path}")
+        self.path, self.early, self.kind, self.max_rows = path, early, _kind(path, None), max_rows
+        self.read: RawRead | None = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        data = self.early.data()
+        self.early.release()
+        if data is None:
+            return  # unreadable: the caller reads the file itself, for the usual message
+        if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
+            return  # a roll that will be read in parts: a whole parse would hold it all in memory
+        try:
+            self.read = _parse_bytes(data, self.path, self.kind)
+        except BaseException as exc:  # raised by the caller, where the parse would have raised it
+            self.error = exc
+
+
+def _estimated_rows(data: bytes, kind: str) -> int:
+    """Rows of a Parquet file (its footer) or of a CSV file (its size over ~180 bytes a row), as
+    ``chunked.estimated_rows`` counts them; 0 for a footer that cannot be read (the parse reports it)."""
+    if kind != "parquet":
+        return len(data) // CSV_ROW_BYTES
+    try:
+        return pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+    except (pa.ArrowInvalid, OSError):
+        return 0
+
+
+_AHEAD: dict[str, _ParseAhead] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
+def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = None) -> None:
+    """Parse ``path`` (being read by ``early``) on a background thread, for a later :func:`load_roll` of it.
+
+    Why: ``dpt validate`` spends its first ~0.45 s importing pandas and pandera on one core; the parse needs only
+    pyarrow (whose reader releases the GIL), so it runs meanwhile on the other core instead of after the imports.
+    The file's sha256 is computed later (:func:`load_roll` starts it once the parse is done), and a file that
+    changed meanwhile is read again, as if nothing had been read ahead. A file of more than ``max_rows`` (estimated)
+    rows is not parsed: it is about to be read in parts."""
+    with _AHEAD_LOCK:
+        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows)
+
+
+def forget_ahead(path: str) -> None:
+    """Drop a parse nobody will take (a roll checked in parts reads the file its own way)."""
+    if path != "-":
+        with _AHEAD_LOCK:
+            _AHEAD.pop(os.path.realpath(path), None)
+
+
+def _take_ahead(path: str, kind: str) -> _ParseAhead | None:
+    if path == "-":
+        return None
+    with _AHEAD_LOCK:
+        ahead = _AHEAD.pop(os.path.realpath(path), None)
+    if ahead is None or ahead.kind != kind:
+        return None
+    ahead.join()
+    if ahead.error is not None:
+        raise ahead.error
+    return ahead if ahead.read is not None else None
+
+
 def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt: str | None = None,
-              source: str | None = None) -> Roll:
-    """Load one roll. ``fmt`` forces ``csv``/``parquet``; by default the extension decides (``-`` = CSV on stdin)."""
+              source: str | None = None, hash_later: bool = False) -> Roll:
+    """Load one roll. ``fmt`` forces ``csv``/``parquet``; by default the extension decides (``-`` = CSV on stdin).
+
+    ``hash_later``: a file parsed ahead (:func:`parse_ahead`) may come back with its sha256 still to compute
+    (``Roll.pending_sha256``; the caller starts it where a core is idle and calls ``Roll.finish_sha256``)."""
     path = str(path)
+    kind = _kind(path, fmt)
+    ahead = _take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
+    if ahead is not None and ahead.read is not None:
+        roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map)
+        if hash_later:
+            roll.pending_sha256 = PendingDigest(ahead.early, path)
+            return roll
+        roll.sha256 = ahead.early.sha256()
+        if roll.sha256 and not ahead.early.changed():
+            return roll
+        # the file changed (or vanished) after it was read: start again from the file as it is now
     early = prefetch.take(path)  # read and hashed while the command was still importing (see prefetch)
     if early is not None:
         data, sha256 = early
@@ -535,8 +674,7 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
         data, name = read_input_bytes(path)
         hasher = Hasher(data)
         hasher.start()
-    kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
-    read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
+    read = _parse_bytes(data, path, kind)
     if hasher is not None:
         hasher.join()
         sha256 = hasher.hexdigest

@@ -8,15 +8,20 @@ it with the clerk's own spelling.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ArrayLike = pa.Array | pa.ChunkedArray | pd.Series | Sequence[Any]
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is not imported here: ``dpt validate`` parses and normalises on a thread while the main thread is still
+# importing pandas and pandera (see load.parse_ahead); a pandas Series can only reach us once pandas is imported
+ArrayLike = Union[pa.Array, pa.ChunkedArray, "pd.Series", Sequence[Any]]  # a forward reference: no pandas import
 
 #: Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -52,7 +57,7 @@ def as_string_array(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     """Any column → pyarrow string array (pandas Series of str/object included), nulls kept."""
     if isinstance(values, pa.ChunkedArray | pa.Array):
         arr = values
-    elif isinstance(values, pd.Series):
+    elif isinstance(values, getattr(sys.modules.get("pandas"), "Series", ())):  # a Series needs pandas imported
         arr = pa.array(values.astype(object).where(values.notna(), None), type=pa.string(), from_pandas=True)
     else:
         arr = pa.array(list(values), type=pa.string(), from_pandas=True)
@@ -63,6 +68,16 @@ def as_string_array(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
 
 def empty_to_null(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Empty strings are missing values."""
+    if isinstance(arr, pa.Array) and pa.types.is_string(arr.type) and len(arr) >= _BIG:
+        # a long column: only its validity bitmap changes, the text buffers are shared (no copy of the values)
+        offsets, data = string_buffers(arr)
+        empty = np.diff(offsets) == 0
+        if not empty.any():
+            return arr
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)) & ~empty
+        return pa.Array.from_buffers(pa.string(), len(arr), [
+            pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(offsets), pa.py_buffer(data)],
+            null_count=int(len(arr) - valid.sum()))
     return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
 
 
@@ -87,6 +102,8 @@ def per_unique(fn: Any, values: ArrayLike, max_share: float = 0.5) -> Any:
     if len(enc.dictionary) > max_share * len(arr):
         return fn(arr)
     out = fn(enc.dictionary)
+    if isinstance(out, pa.Array) and out.equals(enc.dictionary):
+        return arr  # every value already canonical (common: kelurahan, TPS, sex): no second copy of the column
     if isinstance(out, np.ndarray):
         idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False))
         res = out[np.where(idx < 0, 0, idx)] if len(out) else np.empty(len(arr), dtype=out.dtype)
@@ -148,12 +165,32 @@ def _is_digits(arr: pa.Array, width: int) -> np.ndarray:
     return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False))
 
 
+#: Columns at least this long take the byte-level shortcuts (below it the plain kernels are as fast).
+_BIG = 4096
+
+
+def _collapse(a: pa.Array) -> pa.Array:
+    return pc.utf8_trim(pc.replace_substring_regex(a, pattern=r"[\s\x{00A0}\x{2000}-\x{200B}\x{3000}]+",
+                                                   replacement=" "), characters=" ")
+
+
+def _printable_ascii(arr: pa.Array) -> bool:
+    """Every byte of every value is printable ASCII (space to ``~``, DEL): names typed on a keyboard, mostly."""
+    if not isinstance(arr, pa.Array) or not pa.types.is_string(arr.type):
+        return False
+    _, data = string_buffers(arr)
+    return bool(data.size) and int(data.min()) >= 0x20 and int(data.max()) < 0x80
+
+
 def _text(arr: pa.Array) -> pa.Array:
+    if len(arr) >= _BIG and _printable_ascii(arr):
+        # the same result with ASCII kernels: without control or non-ASCII bytes, upper-casing is ASCII's, the only
+        # whitespace to trim is the space, and the only odd whitespace is a double space (a long column of names)
+        arr = pc.ascii_upper(pc.ascii_trim_whitespace(arr))
+        return empty_to_null(fix_subset(arr, pc.match_substring(arr, "  "), _collapse))
     arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     odd = pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]")
-    arr = fix_subset(arr, odd, lambda a: pc.utf8_trim(
-        pc.replace_substring_regex(a, pattern=r"[\s\x{00A0}\x{2000}-\x{200B}\x{3000}]+", replacement=" "),
-        characters=" "))
+    arr = fix_subset(arr, odd, _collapse)
     return empty_to_null(arr)
 
 
@@ -308,6 +345,8 @@ def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
     nat = raw == _NAT
     z = np.where(nat, 0, raw) + 719468
+    if len(z) and int(np.abs(z).max()) < 2**31 - 1:
+        z = z.astype(np.int32)  # every intermediate fits: half the memory (and page faults) of int64 temporaries
     era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
@@ -316,7 +355,7 @@ def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     day = doy - (153 * mp + 2) // 5 + 1
     month = np.where(mp < 10, mp + 3, mp - 9)
     year = yoe + era * 400 + (month <= 2)
-    return np.where(nat, -1, year), np.where(nat, -1, month), np.where(nat, -1, day)
+    return tuple(np.where(nat, -1, part).astype(np.int64) for part in (year, month, day))  # type: ignore[return-value]
 
 
 _TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:[.,][0-9]+)?)?)?"  # Excel datetime cells: "15/06/1990 0:00"

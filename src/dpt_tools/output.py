@@ -39,7 +39,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 def guard_formulas(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Prefix cells that a spreadsheet would run as a formula with an apostrophe (OWASP's advice)."""
-    risky = pc.fill_null(pc.match_substring_regex(arr, r"^[=+\-@\t\r]"), False)
+    risky = None
+    for start in FORMULA_START:  # prefix tests: several times cheaper than the regex ^[=+\-@\t\r] on long messages
+        hit = pc.starts_with(arr, start)
+        risky = hit if risky is None else pc.or_(risky, hit)
+    risky = pc.fill_null(risky, False)
     return pc.if_else(risky, pc.binary_join_element_wise("'", arr, ""), arr)
 
 

@@ -153,7 +153,9 @@ def run_rules(roll: Roll, settings: Settings, rules: Iterable[Rule] = RULES,
                 progress(rule.code, 1)
             return part
 
-        results = list(pool.map(one, todo))
+        # the region check waits for the Kemendagri reference (built beside the other rules): it goes last
+        jobs = {r.code: pool.submit(one, r) for r in sorted(todo, key=lambda r: r.code == "region_unknown")}
+        results = [jobs[r.code].result() for r in todo]
     parts = [p for p in results if p is not None]
     if not parts:
         return _empty_findings(), skipped
@@ -177,6 +179,8 @@ def validate_roll(roll: Roll, settings: Settings, progress: Progress | None = No
     The schema check (mostly Python) runs on its own thread beside the rules (mostly numpy/pyarrow), which keeps
     both cores busy; a broken contract is still what gets reported, before any failure of the rules."""
     start = time.perf_counter()
+    if roll.pending_sha256 is not None:
+        roll.pending_sha256.start()  # the input's sha256 in the time the rules leave a core idle
     with ThreadPoolExecutor(max_workers=1) as side:
         contract = side.submit(check_roll_frame, roll.frame)
         try:
@@ -185,6 +189,7 @@ def validate_roll(roll: Roll, settings: Settings, progress: Progress | None = No
             contract.result()  # raises IntegrityError if the roll broke the contract: that explains the failure
             raise
         contract.result()
+    roll.finish_sha256()
     return Validation(roll, findings, skipped, time.perf_counter() - start)
 
 
@@ -227,8 +232,8 @@ def write_outputs(result: Validation, settings: Settings, out_dir: str | Path, f
 def validate_path(path: str | Path, settings: Settings, progress: Progress | None = None) -> Validation:
     """Load and validate one file (the library face of ``dpt validate``). ``progress(step, units)`` is called as
     work completes: ``STEPS`` units in all (loading counts as one unit per rule)."""
-    warm_up()  # the region reference builds while the file is read
-    roll = load_roll(path, column_map=settings.column_map)
+    warm_up()  # the Kemendagri reference, built beside the normalisation (the parse is mostly done ahead)
+    roll = load_roll(path, column_map=settings.column_map, hash_later=True)
     if progress is not None:
         progress("load", len(RULES))
     return validate_roll(roll, settings, progress)

@@ -229,15 +229,38 @@ def column_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
 def combine_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
     """Dense group ids of combinations of :func:`column_codes` (see :func:`group_ids`)."""
     codes: np.ndarray | None = None
+    span = 1  # codes < span: the combined codes stay one mixed-radix int64 while the product of the sizes fits
     for idx, size in parts:
         if codes is None:
-            codes = idx
-        else:
-            codes, _ = pd.factorize(codes * (size + 1) + idx)
-            codes = codes.astype(np.int64)
+            codes, span = idx, size + 1
+        elif span * (size + 1) < 2**62:
+            codes, span = codes * (size + 1) + idx, span * (size + 1)
+        else:  # renumber first (dense, order of first appearance: the final ids are the same either way)
+            codes, uniq = pd.factorize(codes)
+            codes, span = codes.astype(np.int64) * (size + 1) + idx, (len(uniq) + 1) * (size + 1)
     if codes is None:
         return np.zeros(0, dtype=np.int64)
     return pd.factorize(codes)[0].astype(np.int64)
+
+
+def repeated(keys: np.ndarray) -> np.ndarray:
+    """True where an int64 key occurs more than once (pandas' ``duplicated``, cheaper than numbering all keys)."""
+    return pd.Series(keys, copy=False).duplicated(keep=False).to_numpy()
+
+
+def mixed(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """True where an int64 key occurs with more than one value (rows sorted by key: a key with two values has
+    two neighbours that differ)."""
+    order = np.argsort(keys)
+    k, v = keys[order], values[order]
+    return _member(keys, np.unique(k[1:][(k[1:] == k[:-1]) & (v[1:] != v[:-1])]))
+
+
+def _member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if not len(sorted_set):
+        return np.zeros(len(keys), dtype=bool)
+    i = np.minimum(np.searchsorted(sorted_set, keys), len(sorted_set) - 1)
+    return sorted_set[i] == keys
 
 
 def group_ids(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from ..normalize import is_scientific
 from ..regions import known_kecamatan_code
-from .base import Context, Hits, others_in_group
+from .base import Context, Hits, others_in_group, repeated
 
 #: Excel keeps 15 significant digits: when at least this share of a column's 16-digit NIKs end in 0 (a serial ends
 #: in 0 about one time in ten), the column went through a number format and every NIK ending in 0 lost its digit.
@@ -124,16 +124,19 @@ def nik_duplicate(ctx: Context) -> Hits:
     usable = ctx.nik.valid_format & ~mangled_nik(ctx)
     if not usable.any():
         return Hits.none()
-    # a 16-digit NIK is one int64: grouping numbers is much cheaper than hashing a million strings
-    group = pd.factorize(ctx.nik.number)[0]
-    counts = np.bincount(group[usable], minlength=int(group.max()) + 1)
-    dup = usable & (counts[group] > 1)
-    pos = np.flatnonzero(dup)
+    # a 16-digit NIK is one int64: grouping numbers is much cheaper than hashing a million strings, and only the
+    # NIKs that repeat (found by a sort) are grouped exactly
+    at = np.flatnonzero(usable)
+    at = at[repeated(ctx.nik.number[at])]
+    group = pd.factorize(ctx.nik.number[at])[0]
+    counts = np.bincount(group, minlength=int(group.max(initial=-1)) + 1)
+    dup = counts[group] > 1
+    pos = at[dup]
     if not len(pos):
         return Hits.none()
-    rows = ctx.frame["row_number"].to_numpy()[pos]
-    others = others_in_group(group[pos], rows)
-    return Hits(pos, {"others": others, "count": counts[group[pos]].astype(str)})
+    rows = ctx.row_numbers[pos]
+    others = others_in_group(group[dup], rows)
+    return Hits(pos, {"others": others, "count": counts[group[dup]].astype(str)})
 
 
 def nkk_format(ctx: Context) -> Hits:

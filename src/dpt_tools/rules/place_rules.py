@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from ..regions import load_regions, name_key
-from .base import Context, Hits, combine_codes, join_groups
+from .base import Context, Hits, combine_codes, join_groups, mixed
 
 PLACE_FIELDS = ("kabupaten_kota", "kecamatan", "kelurahan")
 
@@ -48,28 +48,34 @@ def family_split_tps(ctx: Context) -> Hits:
     if not usable.any():
         return Hits.none()
     # a usable NKK is 16 digits, so one int64: cheaper to group than a million strings (other rows are not used)
-    usable_at = np.flatnonzero(usable)
-    nkk = np.full(ctx.n, -1, dtype=np.int64)
-    nkk[usable_at] = np.asarray(pc.cast(ctx.col("nkk").take(pa.array(usable_at, type=pa.int64())), pa.int64()))
-    nkk_codes, nkk_distinct = pd.factorize(nkk)
-    family = combine_codes([*(ctx.codes(f) for f in _place_keys(ctx)), (nkk_codes.astype(np.int64),
-                                                                         len(nkk_distinct))])
+    at = np.flatnonzero(usable)
+    nkk = np.asarray(pc.cast(ctx.col("nkk").take(pa.array(at, type=pa.int64())), pa.int64()))
     tps = ctx.group(["tps"])
-    fam, tp = family[usable], tps[usable]
-    pairs = pd.unique(fam * (int(tps.max()) + 1) + tp) // (int(tps.max()) + 1)  # one entry per (family, TPS)
+    # a family is split only if its NKK occurs with two TPS: only the rows of such NKKs (found by a sort) are
+    # grouped exactly by place and NKK
+    maybe = mixed(nkk, tps[at])
+    at, nkk = at[maybe], nkk[maybe]
+    if not len(at):
+        return Hits.none()
+    nkk_codes, nkk_distinct = pd.factorize(nkk)
+    family = combine_codes([*((codes[at], size) for codes, size in (ctx.codes(f) for f in _place_keys(ctx))),
+                            (nkk_codes.astype(np.int64), len(nkk_distinct))])
+    tp = tps[at]
+    pairs = pd.unique(family * (int(tps.max()) + 1) + tp) // (int(tps.max()) + 1)  # one entry per (family, TPS)
     n_tps = np.bincount(pairs, minlength=int(family.max()) + 1)
-    split = usable & (n_tps[family] > 1)
+    split = n_tps[family] > 1
     if not split.any():
         return Hits.none()
-    pos = np.flatnonzero(split)
+    pos = at[split]
+    family = family[split]
     tps_text = np.asarray(ctx.col("tps").take(pa.array(pos, type=pa.int64())).to_numpy(zero_copy_only=False),
                           dtype=object)
-    pairs = pd.DataFrame({"family": family[pos], "tps": tps_text}).drop_duplicates().sort_values(
+    pairs = pd.DataFrame({"family": family, "tps": tps_text}).drop_duplicates().sort_values(
         ["family", "tps"], kind="stable")
     fam_ids, joined = join_groups(pairs["family"].to_numpy(), pairs["tps"].to_numpy())
     lookup = np.empty(int(family.max()) + 1, dtype=object)
     lookup[fam_ids] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
-    return Hits(pos, {"tps_list": lookup[family[pos]], "count": n_tps[family[pos]].astype(str)})
+    return Hits(pos, {"tps_list": lookup[family], "count": n_tps[family].astype(str)})
 
 
 # --------------------------------------------------------------------------------------------------- regions
@@ -315,7 +321,8 @@ def region_unknown(ctx: Context) -> Hits:
         return Hits.none()
     rows = _details(found, ref)
     problems = pd.DataFrame(rows, columns=["combo", "field", "detail_id", "detail_en"])
-    per_row = pd.DataFrame({"combo": combo, "pos": np.arange(ctx.n)}).merge(problems, on="combo")
+    pos = np.flatnonzero(np.isin(combo, problems["combo"].to_numpy()))  # the rows of a faulty place only
+    per_row = pd.DataFrame({"combo": combo[pos], "pos": pos}).merge(problems, on="combo")
     per_row = per_row.sort_values(["pos", "field"], kind="stable")
     flds = per_row["field"].to_numpy(dtype=object)
     pos = per_row["pos"].to_numpy()
