@@ -54,3 +54,35 @@ def test_dedupe_values_belong_to_their_row_number_after_blank_lines(blank_rolls)
         assert [g[f] for f in flds] == want, (g["source"], g["row_number"])
     for _, c in result.conflicts.iterrows():
         assert c["nik"] == by_source[c["source_a"]].loc[int(c["row_a"]), "nik"]
+
+
+def _validate(args: list[str]) -> tuple[int, str, object]:
+    from click.testing import CliRunner
+
+    from dpt_tools.cli import cli
+
+    res = CliRunner().invoke(cli, ["validate", *args, "--quiet"])
+    crashed = None if isinstance(res.exception, SystemExit | None) else repr(res.exception)
+    return res.exit_code, res.output, crashed
+
+
+@pytest.mark.parametrize("where", ["first_part", "later_part"])
+def test_cp1252_bytes_undefined_in_cp1252_read_in_parts(tmp_path, where):
+    """Bytes that cp1252 leaves undefined (0x81 0x8D 0x8F 0x90 0x9D, e.g. from a damaged export) become U+FFFD in
+    a whole-file read; a read in parts must do the same, not end in an internal error (exit 3)."""
+    df, _ = synth_roll(2000, seed=12)
+    path = tmp_path / "roll.csv"
+    write_roll(df, path, style="excel", seed=12)
+    text = path.read_bytes().decode("utf-8-sig")
+    lines = text.split("\r\n")
+    at = 5 if where == "first_part" else 1800
+    lines[at] = lines[at].replace(";", ";ANDR\u00c9 ", 1)  # a real cp1252 letter, so the file sniffs as cp1252
+    data = "\r\n".join(lines).encode("cp1252")
+    name = lines[at + 3].split(";")[2].encode("cp1252")
+    data = data.replace(name, name[:2] + b"\x8f\x81" + name[2:], 1)
+    path.write_bytes(data)
+    whole = _validate([str(path), "--out", str(tmp_path / "whole")])
+    parts = _validate([str(path), "--part-rows", "300", "--out", str(tmp_path / "parts")])
+    assert whole[2] is None and parts[2] is None, (whole, parts)
+    assert whole[0] == 1 and parts[0] == whole[0], (whole, parts)
+    assert (tmp_path / "parts" / "findings.csv").read_bytes() == (tmp_path / "whole" / "findings.csv").read_bytes()
