@@ -86,3 +86,37 @@ def test_cp1252_bytes_undefined_in_cp1252_read_in_parts(tmp_path, where):
     assert whole[2] is None and parts[2] is None, (whole, parts)
     assert whole[0] == 1 and parts[0] == whole[0], (whole, parts)
     assert (tmp_path / "parts" / "findings.csv").read_bytes() == (tmp_path / "whole" / "findings.csv").read_bytes()
+
+
+def _damaged_parquet(path: Path) -> Path:
+    """A Parquet roll whose footer names a column with bytes that are not UTF-8 (a damaged copy)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df, _ = synth_roll(300, seed=4, duplicates=False)
+    table = pa.Table.from_pandas(df.astype(str), preserve_index=False).append_column("ZZQQ", pa.array(["x"] * 300))
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    path.write_bytes(buf.getvalue().replace(b"ZZQQ", b"Z\xffQQ"))
+    return path
+
+
+@pytest.mark.parametrize("command", [["validate"], ["validate", "--part-rows", "100"], ["diff", "OTHER"],
+                                     ["dedupe"]])
+def test_damaged_parquet_footer_is_an_input_error(tmp_path, command):
+    """A column name that is not UTF-8 in a Parquet footer is bad input (one line, exit 2), for every command; no
+    traceback from the thread that parses ahead, no internal error (exit 3)."""
+    import subprocess
+    import sys
+
+    bad = _damaged_parquet(tmp_path / "roll.parquet")
+    other = tmp_path / "other.csv"
+    write_roll(synth_roll(300, seed=4, duplicates=False)[0], other, style="clean")
+    args = [str(other) if a == "OTHER" else a for a in command]
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    res = subprocess.run([sys.executable, "-m", "dpt_tools.cli", args[0], str(bad), *args[1:], "--quiet"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.count("\n") == 1 and "not a readable Parquet file" in res.stderr, res.stderr

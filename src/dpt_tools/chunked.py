@@ -246,7 +246,7 @@ def _no_malformed() -> pd.DataFrame:
 def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[RawRead]]:
     try:
         file = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError) as exc:
+    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if not file.schema_arrow.names:
         raise InputError(f"{path}: Parquet file has no columns")
@@ -467,7 +467,7 @@ def estimated_rows(path: str | Path) -> int:
     if p.suffix.lower() in (".parquet", ".pq"):
         try:
             return pq.ParquetFile(p).metadata.num_rows
-        except (pa.ArrowInvalid, OSError):
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
             return 0
     return p.stat().st_size // CSV_ROW_BYTES if p.is_file() else 0
 
