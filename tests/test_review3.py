@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dpt_tools.config import Settings
@@ -120,3 +121,19 @@ def test_damaged_parquet_footer_is_an_input_error(tmp_path, command):
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 2, res.stderr
     assert res.stderr.count("\n") == 1 and "not a readable Parquet file" in res.stderr, res.stderr
+
+
+def test_dedupe_roll_whose_name_column_is_empty(tmp_path):
+    """A roll exported with its name column left empty: no name evidence, but the same NIK twice is still found
+    (it was an internal error, exit 3, in dpt dedupe and dpt clean)."""
+    df, _ = synth_roll(300, seed=6, problems=False, duplicates=False)
+    df = df.copy()
+    df["nama"] = ""
+    df = pd.concat([df, df.iloc[[10]]], ignore_index=True)  # one voter registered twice, same NIK
+    path = tmp_path / "roll.csv"
+    write_roll(df, path, style="clean")
+    result = dedupe_paths([str(path)], Settings())
+    pairs = result.pairs
+    assert len(pairs) >= 1
+    top = pairs.iloc[0]
+    assert (top["row_a"], top["row_b"]) == (11, 301) and top["match_type"] == "nik_exact"
