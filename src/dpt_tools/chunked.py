@@ -28,7 +28,9 @@ temporary directory (``$TMPDIR``), removed at the end.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import functools
 import glob
 import hashlib
 import io
@@ -81,6 +83,24 @@ from .validate import FINDING_COLUMNS, _findings_for, applicable, run_rules
 
 #: Rules that compare records sharing a key; every other rule looks at one record.
 GROUP_RULES = ("nik_duplicate", "tps_over_capacity", "family_split_tps")
+
+#: cp1252 as the whole-file reader decodes it (``load._to_utf8``): the five bytes cp1252 leaves undefined (0x81,
+#: 0x8D, 0x8F, 0x90, 0x9D) become U+FFFD instead of ending the run (pyarrow's transcoder decodes strictly)
+CP1252_REPLACING = "dpt_cp1252_replace"
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name != CP1252_REPLACING:
+        return None
+    base = codecs.lookup("cp1252")
+    return codecs.CodecInfo(lambda text, errors="strict": base.encode(text, errors),
+                            lambda data, errors="replace": base.decode(data, errors), name=CP1252_REPLACING,
+                            incrementalencoder=base.incrementalencoder,
+                            incrementaldecoder=functools.partial(base.incrementaldecoder, errors="replace"))
+
+
+codecs.register(_find_codec)
+
 #: Group keys are spilled into at most this many hash partitions (each checked alone at the end).
 MAX_PARTITIONS = 64
 #: Inputs above this many (estimated) rows are read in parts by default: a whole read would need ~7 GB.
@@ -160,7 +180,7 @@ def _csv_reads(path: Path, verdicts: Verdicts, header: list[str], header_lines: 
     quoting = not verdicts.literal
     size = max(1, path.stat().st_size)
     raw = _HashingReader(path.open("rb"), 3 if verdicts.encoding == "cp1252" and verdicts.bom else 0)
-    encoding = {"utf-8": "utf8", None: "utf8"}.get(verdicts.encoding, verdicts.encoding)
+    encoding = {"utf-8": "utf8", None: "utf8", "cp1252": CP1252_REPLACING}.get(verdicts.encoding, verdicts.encoding)
     notes = [STRAY_QUOTE_NOTE] if verdicts.literal else []
     dialect = Dialect("csv", delimiter, verdicts.encoding, verdicts.bom)
     try:
@@ -226,7 +246,7 @@ def _no_malformed() -> pd.DataFrame:
 def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[RawRead]]:
     try:
         file = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError) as exc:
+    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if not file.schema_arrow.names:
         raise InputError(f"{path}: Parquet file has no columns")
@@ -447,7 +467,7 @@ def estimated_rows(path: str | Path) -> int:
     if p.suffix.lower() in (".parquet", ".pq"):
         try:
             return pq.ParquetFile(p).metadata.num_rows
-        except (pa.ArrowInvalid, OSError):
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
             return 0
     return p.stat().st_size // CSV_ROW_BYTES if p.is_file() else 0
 

@@ -436,7 +436,8 @@ def _column_as_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def read_parquet_strings(data: bytes, name: str) -> RawRead:
     try:
         table = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError) as exc:
+        table.column_names  # noqa: B018 - a column name that is not UTF-8 (a damaged footer) raises here
+    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise InputError(f"{name}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if table.num_columns == 0:
         raise InputError(f"{name}: Parquet file has no columns")
@@ -593,9 +594,9 @@ class _ParseAhead(threading.Thread):
         self.early.release()
         if data is None:
             return  # unreadable: the caller reads the file itself, for the usual message
-        if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
-            return  # a roll that will be read in parts: a whole parse would hold it all in memory
         try:
+            if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
+                return  # a roll that will be read in parts: a whole parse would hold it all in memory
             self.read = _parse_bytes(data, self.path, self.kind)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
@@ -608,7 +609,7 @@ def _estimated_rows(data: bytes, kind: str) -> int:
         return len(data) // CSV_ROW_BYTES
     try:
         return pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
-    except (pa.ArrowInvalid, OSError):
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
         return 0
 
 

@@ -75,11 +75,14 @@ def _take_scored(sc: Scored, sel: np.ndarray) -> Scored:
 def _field_values(rolls: list[Roll], rec: Records, idx: np.ndarray, fld: str) -> pa.Array:
     """Canonical values of ``fld`` for records ``idx`` (taken roll by roll, in the order of idx)."""
     out = np.empty(len(idx), dtype=object)
+    # records are the rolls' rows one roll after another: a record's position in its roll is its index minus the
+    # roll's start (not its row number minus one: empty lines are counted in row numbers but have no record)
+    starts = np.cumsum([0, *(len(roll) for roll in rolls)])
     for k, roll in enumerate(rolls):
         sel = np.flatnonzero(rec.src[idx] == k)
         if len(sel) == 0:
             continue
-        rows = rec.row[idx[sel]] - 1
+        rows = idx[sel] - starts[k]
         col = roll.columns[fld]
         out[sel] = pc.fill_null(col.take(pa.array(rows)), "").to_numpy(zero_copy_only=False)
     return pa.array(out, type=pa.string())

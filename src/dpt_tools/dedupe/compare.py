@@ -150,6 +150,8 @@ def compare_names(r: Records, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
     level = np.full(len(a), NAME_MISSING, dtype=np.int8)
     present = (ca >= 0) & (cb >= 0)
     t = r.names
+    if not len(t.compact):  # no name in any roll (a column left empty): every pair's names are missing
+        return level, sim
     xa, xb = np.maximum(ca, 0), np.maximum(cb, 0)
     same = present & ((ca == cb) | (t.compact[xa] == t.compact[xb]) | (t.nobin[xa] == t.nobin[xb]))
     alt_a, alt_b = r.name_alt[a], r.name_alt[b]

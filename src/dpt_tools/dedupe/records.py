@@ -191,9 +191,10 @@ def _name_table(raw_names: pa.Array, frequencies: pd.Series | None) -> tuple[np.
     folded_u = pa.array(keys["folded"].astype(object).where(keys["folded"].notna(), None).to_numpy(),
                         type=pa.large_string(), from_pandas=True)
     fcode_of_raw, folded = encode(folded_u)  # '' → -1 (a name that folds to nothing is missing)
-    name = np.where(raw_codes >= 0, fcode_of_raw[np.maximum(raw_codes, 0)], -1).astype(np.int32)
-    if len(fcode_of_raw) == 0:
+    if len(fcode_of_raw) == 0:  # no name at all (a column left empty): nothing to look up
         name = np.full(len(raw_codes), -1, dtype=np.int32)
+    else:
+        name = np.where(raw_codes >= 0, fcode_of_raw[np.maximum(raw_codes, 0)], -1).astype(np.int32)
     nf = len(folded)
     # one representative raw spelling per folded name gives its keys (keys depend on the folded form only)
     rep = np.full(nf, -1, dtype=np.int64)
