@@ -508,3 +508,33 @@ def test_common_name_on_a_placeholder_date_under_two_niks_is_for_review_only(tmp
     assert "nama tidak jarang + tanggal pengganti, dua NIK, tanpa KK/alamat sama" in pair["reasons"]
     en = pair_of(find_duplicates([roll], Settings(lang="en")), 1, 2)
     assert "a name that is not rare + a placeholder date, two NIKs" in en["reasons"]
+
+
+def test_a_name_no_one_else_carries_is_not_capped_as_common_even_in_a_small_roll(tmp_path, background):
+    """In a roll of ~3,000 voters two carriers are already "one in 1,500", yet nothing in the roll shows a name that
+    only the pair carries to be common: the common-name cap needs a carrier outside the pair (or a --frequencies
+    share). Exact names and a dropped middle name alike; a third carrier elsewhere brings the cap back."""
+    from dpt_tools.dedupe.score import common_placeholder
+
+    pair_rows = [
+        person("1971040107750011", "SUDARSONO WIRAJAYA", "01-07-1975", kel="MASJID JAMIK",
+               nkk="1971042703180321", alamat="JL. SEJAHTERA NO. 131"),  # 1
+        person("1971050107750123", "SUDARSONO WIRAJAYA", "01-07-1975", kel="BUKIT SARI",
+               nkk="1971052603070176", alamat="GG. PANTAI"),  # 2: another NIK, another kelurahan
+        person("1971043112800031", "RAHMAT HIDAYAT KUSWANDONO", "31-12-1980", kel="MASJID JAMIK",
+               nkk="1971042703180322", alamat="JL. SEJAHTERA NO. 7"),  # 3
+        person("1971053112800207", "RAHMAT KUSWANDONO", "31-12-1980", kel="BUKIT SARI",
+               nkk="1971052603070177", alamat="GG. PANTAI NO. 2"),  # 4: the middle name dropped
+    ]
+    others = [
+        person("1971061708900044", "SUDARSONO WIRAJAYA", "17-08-1990", kel="ASAM",
+               nkk="1971062603070178", alamat="GG. MAWAR"),  # 5: another carrier of the name
+        person("1971061708850045", "RAHMAT KUSWANDONO", "17-08-1985", kel="ASAM",
+               nkk="1971062603070179", alamat="GG. MELATI"),  # 6: another carrier of the shorter name
+    ]
+    for rows, expected in ((pair_rows, [False, False]), (pair_rows + others, [True, True])):
+        roll = roll_of(tmp_path, rows, background, name=f"roll{len(rows)}.csv")
+        rec = build_records([roll], "2025-08-27")
+        cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
+        assert cmp.name.tolist() == [C.NAME_EXACT, C.NAME_SHORTENED]
+        assert common_placeholder(rec, cmp, np.ones(2)).tolist() == expected

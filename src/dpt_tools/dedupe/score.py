@@ -272,7 +272,11 @@ def common_placeholder(r: Records, cmp: C.Comparison, name_u: np.ndarray) -> np.
     10,000 carries, born on the same Dukcapil placeholder date (1 January, 1 July, 31 December), under two NIKs (or
     without), with no family card or address in common. That is exactly what unrelated namesakes share — the
     failure of matching on name and birth date alone — so such a pair is for review, never a group, however the
-    frequencies add up (a shared rare birthplace or kelurahan does not lift it)."""
+    frequencies add up (a shared rare birthplace or kelurahan does not lift it).
+
+    A name carried by no one but the pair itself is never "not rare" by the roll's own count, however small the
+    roll (in a roll of 5,000 voters two carriers are already one in 2,500): nothing in the roll shows the name to be
+    common, and true second registrations look exactly like that. Its share from a ``--frequencies`` table counts."""
     n = len(cmp)
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -284,7 +288,22 @@ def common_placeholder(r: Records, cmp: C.Comparison, name_u: np.ndarray) -> np.
     apart = ~np.isin(cmp.loc, (C.LOC_NKK, C.LOC_ADDRESS))
     same_name = np.isin(cmp.name, (C.NAME_EXACT, C.NAME_SHORTENED))
     return (same_name & (cmp.dob == C.DOB_EXACT) & placeholder & two_niks & apart
-            & (name_share(r, cmp, name_u) >= COMMON_NAME_SHARE))
+            & (name_share(r, cmp, name_u) >= COMMON_NAME_SHARE) & _carried_elsewhere(r, cmp))
+
+
+def _carried_elsewhere(r: Records, cmp: C.Comparison) -> np.ndarray:
+    """True where the agreeing name (the shorter one of a dropped middle name) is carried by a record outside the
+    pair, or its share comes from a ``--frequencies`` table."""
+    t = r.names
+    n = len(cmp)
+    if not len(t.count):
+        return np.zeros(n, dtype=bool)
+    ca, cb = r.name[cmp.a], r.name[cmp.b]
+    xa, xb = np.maximum(ca, 0), np.maximum(cb, 0)
+    shortened = cmp.name == C.NAME_SHORTENED
+    code = np.where(shortened & (t.ntok[xb] < t.ntok[xa]), xb, xa)
+    in_pair = np.where(shortened, 1, 2)  # records of the pair that carry the agreeing name
+    return (ca >= 0) & (t.from_table[code] | (t.count[code] > in_pair))
 
 
 def _weights(levels: np.ndarray, u: np.ndarray, m: dict[int, float]) -> np.ndarray:
