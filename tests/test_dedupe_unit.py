@@ -505,9 +505,9 @@ def test_common_name_on_a_placeholder_date_under_two_niks_is_for_review_only(tmp
     assert not grouped(res, 1, 2) and not grouped(res, 1, 6)
     pair = pair_of(res, 1, 2)
     assert pair is not None and pair["confidence"] == "possible"
-    assert "nama tidak jarang + tanggal pengganti, dua NIK, tanpa KK/alamat sama" in pair["reasons"]
+    assert "nama tidak jarang + tanggal pengganti, NIK berbeda/tak lengkap, tanpa KK/alamat sama" in pair["reasons"]
     en = pair_of(find_duplicates([roll], Settings(lang="en")), 1, 2)
-    assert "a name that is not rare + a placeholder date, two NIKs" in en["reasons"]
+    assert "a name that is not rare + a placeholder date, NIKs different or incomplete" in en["reasons"]
 
 
 def test_a_name_no_one_else_carries_is_not_capped_as_common_even_in_a_small_roll(tmp_path, background):

@@ -163,10 +163,10 @@ TEXTS.update({
     "dd_twins": {"id": "kembar? satu keluarga, tanggal lahir sama, nama beda",
                  "en": "twins? one family, one birth date, different names"},
     "dd_capped": {"id": "hanya untuk diperiksa", "en": "for review only"},
-    "dd_common_placeholder": {"id": "nama tidak jarang + tanggal pengganti, dua NIK, tanpa KK/alamat sama: bisa "
-                                    "orang lain bernama sama (hanya untuk diperiksa)",
-                              "en": "a name that is not rare + a placeholder date, two NIKs, no shared family card "
-                                    "or address: may be a namesake (for review only)"},
+    "dd_common_placeholder": {"id": "nama tidak jarang + tanggal pengganti, NIK berbeda/tak lengkap, tanpa "
+                                    "KK/alamat sama: bisa orang lain bernama sama (hanya untuk diperiksa)",
+                              "en": "a name that is not rare + a placeholder date, NIKs different or incomplete, no "
+                                    "shared family card or address: may be a namesake (for review only)"},
     "dd_conflict": {"id": "NIK sama untuk dua orang berbeda", "en": "one NIK for two different persons"},
     # terminal
     "dd_title": {"id": "Pemilih terdaftar ganda — {rows} baris dari {files} berkas",
