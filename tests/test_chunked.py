@@ -179,7 +179,9 @@ def test_nik_column_mangled_only_further_down(frame, tmp_path, passes):
 def test_bad_inputs_are_clear_errors(tmp_path):
     (tmp_path / "a.csv").write_bytes(b"")
     (tmp_path / "b.csv").write_text("NIK;NAMA;TGL LAHIR\r\n\r\n")
-    for name, message in (("a.csv", "file is empty"), ("b.csv", "header only"), ("c.csv", "not found")):
+    (tmp_path / "d.csv").write_text("NIK;NAMA;TGL LAHIR")  # no line end after the header
+    for name, message in (("a.csv", "file is empty"), ("b.csv", "header only"), ("c.csv", "not found"),
+                          ("d.csv", "header only")):
         with pytest.raises(InputError, match=message):
             validate_in_parts(tmp_path / name, Settings(), part_rows=10)
 

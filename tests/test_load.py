@@ -125,6 +125,7 @@ def test_sniffer_prefers_consistent_delimiter():
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "empty"),
     (b"NIK;NAMA;TGL LAHIR\r\n", "header only"),
+    (b"NIK;NAMA;TGL LAHIR", "header only"),  # no line end after the header
     (b"FOO;BAR\r\n1;2\r\n", "no name column"),
     (b"NAMA;ALAMAT\r\nBUDI;JL\r\n", "neither a NIK nor a birth-date"),
 ])

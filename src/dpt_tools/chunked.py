@@ -226,6 +226,11 @@ def _csv_reads(path: Path, verdicts: Verdicts, header: list[str], header_lines: 
         message = str(exc).splitlines()[0]
         if "UTF8" in message.upper().replace("-", "") and verdicts.encoding == "utf-8":
             raise _Restart(replace(verdicts, encoding="cp1252")) from exc  # not UTF-8 further on: cp1252
+        if "skip initial" in message:  # the header is all there is (no line end after it), or longer than a part
+            if size <= block:
+                raise InputError(f"{path}: header only, no data rows") from exc
+            if verdicts.block_scale < 16:
+                raise _Restart(replace(verdicts, block_scale=verdicts.block_scale * 4)) from exc
         if "straddl" in message:  # a record longer than a part
             if verdicts.block_scale < 16 or ncols < 3:  # (with < 3 columns the whole-file reader never
                 # suspects a stray quote: it reads the value to the next quote, however long)

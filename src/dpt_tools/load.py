@@ -247,9 +247,11 @@ def _parse(data: bytes, name: str, delimiter: str, ncols: int, multiline: bool,
             return table, bad
         except pa.ArrowInvalid as exc:
             message = str(exc).splitlines()[0]
-            if "straddling" in message and block < len(data) + 1:
-                block *= 16  # a record longer than a block: read bigger blocks
+            if ("straddling" in message or "skip initial" in message) and block < len(data) + 1:
+                block *= 16  # a record (or the header) longer than a block: read bigger blocks
                 continue
+            if "skip initial" in message:  # the whole file is the header, without a line end after it
+                raise InputError(f"{name}: header only, no data rows") from exc
             raise InputError(f"{name}: cannot parse as CSV ({message})") from exc
 
 
