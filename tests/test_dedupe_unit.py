@@ -49,6 +49,12 @@ def roll_of(tmp_path: Path, rows: list[dict], background: pd.DataFrame | None = 
     return load_roll(path)
 
 
+def records_of(tmp_path: Path, rows: list[dict], background: pd.DataFrame | None = None, name: str = "roll.csv"):
+    """The roll of :func:`roll_of` and its dedupe records (election day of the default profile)."""
+    roll = roll_of(tmp_path, rows, background, name)
+    return roll, build_records([roll], "2025-08-27")
+
+
 def pair_of(result, row_a: int, row_b: int) -> pd.Series | None:
     p = result.pairs
     hit = p[(p["row_a"] == min(row_a, row_b)) & (p["row_b"] == max(row_a, row_b))]
@@ -128,8 +134,7 @@ def test_common_name_and_placeholder_date_weigh_less_than_rare_name_and_ordinary
         person("1971041703830904", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971040101100003"),  # 4
         *crowd,
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     a, b = np.array([0, 2]), np.array([1, 3])
     cmp = C.compare(rec, a, b)
     assert cmp.name.tolist() == [C.NAME_EXACT, C.NAME_EXACT] and cmp.dob.tolist() == [C.DOB_EXACT, C.DOB_EXACT]
@@ -175,8 +180,7 @@ def test_read_frequencies_validates():
 def test_blocking_caps_huge_blocks_without_dropping_them(tmp_path, background):
     rows = [person(f"1971010107700{k:03d}", f"SITI {'AMINAH' if k % 2 else 'AMINA'}", "01-07-1970",
                    nkk=f"19710101011{k:05d}") for k in range(1, 200)]
-    roll = roll_of(tmp_path, rows)
-    rec = build_records([roll], "2025-08-27")
+    _, rec = records_of(tmp_path, rows)
     rule = BlockingRule("dob", lambda r: np.where(r.day >= -10**6, r.day.astype(np.int64) + 10**6, -1))
     a, _, st = run_rule(rec, rule, cap=60, window=10)
     assert st.largest == 199 and st.split == 1 and st.windowed == 199
@@ -268,8 +272,7 @@ def test_placeholder_date_namesakes_with_a_third_carrier_are_not_grouped(tmp_pat
         person("1971014107660547", "NUR HAYATI", "01-07-1966", sex="P", kel="AIR MAWAR", nkk="1971010812140675",
                alamat="KOMP. MERDEKA BLOK 93", tps="003", place="TANJUNG PANDAN"),  # 3: the third carrier
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     assert rec.placeholder[:3].all()
     cmp = C.compare(rec, np.array([0]), np.array([1]))
     assert cmp.name.tolist() == [C.NAME_EXACT] and cmp.dob.tolist() == [C.DOB_EXACT]
@@ -294,8 +297,7 @@ def test_rare_name_without_other_carrier_keeps_its_weight(tmp_path, background):
         person("1971011703830903", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="BACANG"),
         person("1971041703830904", "SUPRIYADI TAMPUBOLON", "17-03-1983", kel="ASAM", nkk="1971040101100003"),
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    _, rec = records_of(tmp_path, rows, background)
     cmp = C.compare(rec, np.array([0]), np.array([1]))
     model = Model()
     sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
@@ -319,8 +321,7 @@ def test_dropped_middle_name_weighs_by_the_rarity_of_the_shorter_name(tmp_path, 
                alamat="GG. MAWAR", place="MENTOK"),  # 4
         *crowd,
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
     assert cmp.name.tolist() == [C.NAME_SHORTENED, C.NAME_SHORTENED]
     model = Model()
@@ -363,8 +364,7 @@ def test_dropped_middle_name_does_not_lift_the_guards(tmp_path, background):
                nkk="1971072201190268", alamat="JL. KAMBOJA NO. 58"),  # 4
         *crowd,
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
     assert cmp.name.tolist() == [C.NAME_SHORTENED, C.NAME_SHORTENED]
     assert cmp.twins.tolist() == [True, False]
@@ -386,8 +386,7 @@ def test_old_tj_dj_read_as_t_y_meets_the_modern_spelling(tmp_path, background):
         person("1971011208620905", "SARWIDYO", "12-08-1962", kel="BACANG", nkk="1971010101100005"),  # 3
         person("1971041208620906", "SARWIDJO", "12-08-1962", kel="ASAM", nkk="1971040101100006"),  # 4
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     assert rec.name[0] != rec.name[1] and rec.name_alt[1] == rec.names.compact[rec.name[0]]
     cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
     assert cmp.name.tolist() == [C.NAME_EXACT, C.NAME_EXACT]
@@ -409,8 +408,7 @@ def test_another_syllable_in_a_hakka_name_is_another_person(tmp_path, background
         person("1971011208620905", "LIE SUI AH", "12-08-1962", kel="BACANG", nkk="1971010101100005"),  # 3
         person("1971041208620906", "LIE SOI AH", "12-08-1962", kel="ASAM", nkk="1971040101100006"),  # 4
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
     assert cmp.name[0] == C.NAME_LOW and cmp.name[1] in (C.NAME_HIGH, C.NAME_MID)
     assert cmp.name_sim[0] >= C.NAME_HIGH_MIN  # the string alone would have said "high"
@@ -492,8 +490,7 @@ def test_common_name_on_a_placeholder_date_under_two_niks_is_for_review_only(tmp
         person("1971064107690778", "SITI AMINAH", "01-07-1969", sex="P", kel="ASAM", place="BELINYU",
                nkk="1971052603070179", alamat="GG. MELATI"),  # 7: one family card with row 6
     ]
-    roll = roll_of(tmp_path, rows, background)
-    rec = build_records([roll], "2025-08-27")
+    roll, rec = records_of(tmp_path, rows, background)
     cmp = C.compare(rec, np.array([0, 2, 0, 0, 5]), np.array([1, 3, 4, 5, 6]))
     model = Model()
     sc = score_pairs(rec, cmp, model, estimate_name_u(rec, model))
@@ -533,8 +530,7 @@ def test_a_name_no_one_else_carries_is_not_capped_as_common_even_in_a_small_roll
                nkk="1971062603070179", alamat="GG. MELATI"),  # 6: another carrier of the shorter name
     ]
     for rows, expected in ((pair_rows, [False, False]), (pair_rows + others, [True, True])):
-        roll = roll_of(tmp_path, rows, background, name=f"roll{len(rows)}.csv")
-        rec = build_records([roll], "2025-08-27")
+        _, rec = records_of(tmp_path, rows, background, name=f"roll{len(rows)}.csv")
         cmp = C.compare(rec, np.array([0, 2]), np.array([1, 3]))
         assert cmp.name.tolist() == [C.NAME_EXACT, C.NAME_SHORTENED]
         assert common_placeholder(rec, cmp, np.ones(2)).tolist() == expected
