@@ -162,6 +162,11 @@ def carrier_freq(t: NameTable, codes: np.ndarray, total: int) -> np.ndarray:
     return np.where(t.from_table[x], t.freq[x], np.maximum(t.count[x], 1) / total)
 
 
+def shorter_name(t: NameTable, ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """Name code of the shorter of two names (fewer tokens): the name a dropped middle name agrees on."""
+    return np.where(t.ntok[np.maximum(ca, 0)] < t.ntok[np.maximum(cb, 0)], ca, cb)
+
+
 def middle_name_share(t: NameTable) -> float:
     """Share of named voters whose name has three or more tokens (a middle name that can be left out)."""
     total = int(t.count.sum())
@@ -224,8 +229,7 @@ def evidence(r: Records, cmp: C.Comparison, model: Model, name_u_rates: dict[int
     # name to drop (m of the level is a share of *all* duplicates; only those with three or more tokens can show it)
     sh = cmp.name == C.NAME_SHORTENED
     if len(t.count) and sh.any():
-        ca, cb = r.name[a[sh]], r.name[cmp.b[sh]]
-        short = np.where(t.ntok[np.maximum(ca, 0)] < t.ntok[np.maximum(cb, 0)], ca, cb)
+        short = shorter_name(t, r.name[a[sh]], r.name[cmp.b[sh]])
         name_u[sh] = carrier_freq(t, short, total) * middle_name_share(t)
     for lv, kappa in model.name_tf_kappa.items():
         sel = cmp.name == lv
@@ -299,9 +303,8 @@ def _carried_elsewhere(r: Records, cmp: C.Comparison) -> np.ndarray:
     if not len(t.count):
         return np.zeros(n, dtype=bool)
     ca, cb = r.name[cmp.a], r.name[cmp.b]
-    xa, xb = np.maximum(ca, 0), np.maximum(cb, 0)
     shortened = cmp.name == C.NAME_SHORTENED
-    code = np.where(shortened & (t.ntok[xb] < t.ntok[xa]), xb, xa)
+    code = np.maximum(np.where(shortened, shorter_name(t, ca, cb), ca), 0)
     in_pair = np.where(shortened, 1, 2)  # records of the pair that carry the agreeing name
     return (ca >= 0) & (t.from_table[code] | (t.count[code] > in_pair))
 
