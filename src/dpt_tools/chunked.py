@@ -69,6 +69,7 @@ from .load import (
     Roll,
     assemble_records,
     build_roll,
+    input_kind,
     parquet_strings,
     sniff_csv,
     stray_quote,
@@ -469,7 +470,7 @@ class ChunkedResult:
 def estimated_rows(path: str | Path) -> int:
     """Rows of a Parquet file (from its footer) or of a CSV file (its size over ~180 bytes a row)."""
     p = Path(path)
-    if p.suffix.lower() in (".parquet", ".pq"):
+    if input_kind(p) == "parquet":
         try:
             return pq.ParquetFile(p).metadata.num_rows
         except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
@@ -502,7 +503,7 @@ def validate_in_parts(path: str | Path, settings: Settings, out_dir: str | Path 
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected a CSV or Parquet file")
     warm_up()
-    parquet = path.suffix.lower() in (".parquet", ".pq")
+    parquet = input_kind(path) == "parquet"
     verdicts, header, header_lines = (Verdicts(), [], 1) if parquet else _sniff(path)
     workers = workers or 1
     part_rows = part_rows or max(1, PART_ROWS // workers)

@@ -52,6 +52,7 @@ from .load import (
     Hasher,
     Roll,
     build_roll,
+    input_kind,
     map_headers,
     normalise_field,
     read_csv_strings,
@@ -286,7 +287,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
         hasher.start()
     else:
         name = Path(path).name
-    kind = fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
+    kind = input_kind(path, fmt)
     read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
     del data
     if source is not None and source.error is None:

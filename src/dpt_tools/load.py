@@ -573,8 +573,9 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
                 columns=columns, blank_rows=read.blank_rows)
 
 
-def _kind(path: str, fmt: str | None) -> str:
-    return fmt or ("parquet" if path.lower().endswith((".parquet", ".pq")) else "csv")
+def input_kind(path: str | Path, fmt: str | None = None) -> str:
+    """``parquet`` or ``csv``: ``fmt`` when given, else the extension (``.parquet``/``.pq``; anything else is CSV)."""
+    return fmt or ("parquet" if str(path).lower().endswith((".parquet", ".pq")) else "csv")
 
 
 def _parse_bytes(data: bytes, path: str, kind: str) -> RawRead:
@@ -586,7 +587,7 @@ class _ParseAhead(threading.Thread):
 
     def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None) -> None:
         super().__init__(daemon=True, name=f"parse {path}")
-        self.path, self.early, self.kind, self.max_rows = path, early, _kind(path, None), max_rows
+        self.path, self.early, self.kind, self.max_rows = path, early, input_kind(path), max_rows
         self.read: RawRead | None = None
         self.error: BaseException | None = None
         self.start()
@@ -658,7 +659,7 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     ``hash_later``: a file parsed ahead (:func:`parse_ahead`) may come back with its sha256 still to compute
     (``Roll.pending_sha256``; the caller starts it where a core is idle and calls ``Roll.finish_sha256``)."""
     path = str(path)
-    kind = _kind(path, fmt)
+    kind = input_kind(path, fmt)
     ahead = _take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
     if ahead is not None and ahead.read is not None:
         roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map)

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..config import Settings
 from ..errors import InputError
-from ..load import Roll, load_roll
+from ..load import Roll, input_kind, load_roll
 from ..nik import mask_id
 from ..output import atomic_paths, write_frame, write_json
 from . import compare as C
@@ -262,7 +262,7 @@ def load_frequencies(path: str | Path) -> pd.DataFrame:
     if not p.is_file():
         raise InputError(f"{path}: frequency table not found")
     try:
-        if p.suffix.lower() in (".parquet", ".pq"):
+        if input_kind(p) == "parquet":
             return pd.read_parquet(p)
         return pd.read_csv(p, dtype=str, keep_default_na=False, sep=None, engine="python")
     except Exception as exc:  # any parse failure is a user's input problem
