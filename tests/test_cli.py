@@ -172,3 +172,15 @@ def test_input_never_modified(bad, tmp_path):
     before = bad.read_bytes()
     run("validate", str(bad), "--out", str(tmp_path / "o"))
     assert bad.read_bytes() == before
+
+
+def test_subprocess_workbook_given_as_roll_is_one_line_exit_2(tmp_path):
+    """The commonest wrong file on a clerk's desk: the .xlsx itself. Every command says so in one line, exit 2."""
+    book = tmp_path / "DPT_KEL_BACANG.xlsx"
+    book.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)) * 8)
+    for args in (["validate", str(book)], ["validate", str(book), "--part-rows", "1000"], ["dedupe", str(book)],
+                 ["clean", str(book), "--out", str(tmp_path / "c")], ["diff", str(book), str(book)]):
+        res = _dpt(*args, cwd=tmp_path)
+        err = res.stderr.decode().strip()
+        assert res.returncode == 2, (args, err)
+        assert len(err.splitlines()) == 1 and "Excel workbook" in err and "Traceback" not in err, (args, err)

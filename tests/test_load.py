@@ -4,6 +4,7 @@ aliases, Parquet, stdin) and the refusals with a clear message."""
 from __future__ import annotations
 
 import os
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -331,3 +332,19 @@ def test_a_roll_for_parts_is_not_parsed_ahead(tmp_path, monkeypatch):
     from dpt_tools.chunked import AUTO_ROWS
 
     assert AUTO_ROWS == load.AUTO_PART_ROWS
+
+
+@pytest.mark.parametrize(("head", "says"), [
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml", "Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\x00", "old Excel workbook (.xls)"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF document"),
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", "gzip-compressed"),
+    (b"PAR1\x15\x04\x15\x80\x01", "Parquet file; name it *.parquet"),
+])
+def test_other_file_formats_named_not_misread(tmp_path, head, says):
+    """A workbook, a PDF, a gzip or a Parquet file given as CSV is refused for what it is (an .xlsx used to be called
+    'UTF-16 without a byte-order mark', a PDF 'no name column')."""
+    path = _csv(tmp_path, head + bytes(range(256)) * 4, "DPT_KEL_BACANG.csv")
+    with pytest.raises(InputError, match=re.escape(says)) as err:
+        load_roll(path)
+    assert "DPT_KEL_BACANG.csv" in str(err.value) and "UTF-16" not in str(err.value)

@@ -315,10 +315,30 @@ class CsvHead:
     header_lines: int  # lines the header record spans (a wrapped header cell holds a line break)
 
 
+# The first bytes of files a clerk may hand over instead of a CSV export, and what to tell them. Without this an
+# Excel workbook is refused as "UTF-16 without a byte-order mark" (its zip header holds NUL bytes), and a PDF of the
+# roll as "no name column", which send the clerk looking for the wrong problem.
+_OTHER_FORMATS = (
+    (b"PK\x03\x04", "is an Excel workbook (.xlsx) or another zip file, not CSV; in Excel use Save As → CSV UTF-8"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an old Excel workbook (.xls), not CSV; in Excel use Save As → CSV UTF-8"),
+    (b"%PDF", "is a PDF document, not CSV; ask for the CSV or Parquet export of the roll"),
+    (b"\x1f\x8b", "is gzip-compressed; decompress it first (gunzip) and give the CSV"),
+    (b"PAR1", "is a Parquet file; name it *.parquet"),
+)
+
+
+def _refuse_other_formats(head: bytes, name: str) -> None:
+    """Refuse a file whose first bytes say it is a workbook, a PDF, a compressed or a Parquet file, naming it."""
+    for magic, what in _OTHER_FORMATS:
+        if head.startswith(magic):
+            raise InputError(f"{name}: {what}")
+
+
 def sniff_csv(data: bytes, name: str, complete: bool = True) -> tuple[CsvHead, bytes]:
     """Encoding, delimiter and header from the first bytes, and ``data`` as UTF-8; the refusals of an unusable file
     (UTF-16 without a byte-order mark, empty — judged only when ``data`` is the ``complete`` file —, no header).
     One function for the whole-file reader and the reader of a roll in parts, so both decide alike."""
+    _refuse_other_formats(data[:8], name)
     encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
     if encoding == "utf-8" and b"\x00" in data[:4096]:
         raise InputError(f"{name}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
