@@ -4,8 +4,10 @@ column never reaching the screen."""
 
 from __future__ import annotations
 
+import json
 import re
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -39,3 +41,26 @@ def test_synth_truth_holds_on_a_roll_with_planted_problems(tmp_path, seed):
     assert sorted(r.removed["nik"]) == sorted(truth["removed"])
     assert sorted(r.moved["nik"]) == sorted(truth["moved"])
     assert r.summary["changed"] == len(truth["changed"])
+
+
+@pytest.fixture(scope="module")
+def base() -> pd.DataFrame:
+    df, _ = synth_roll(300, seed=9, problems=False, duplicates=False)
+    return df
+
+
+def test_excel_text_apostrophe_before_codes_and_dates_is_not_a_change(tmp_path, base):
+    """Excel keeps ``003`` and ``17-08-1985`` as text with a leading apostrophe, exactly as it keeps a NIK: the
+    apostrophe is formatting, so ``'003`` = ``003`` (RT, RW, TPS) and ``'17-08-1985`` = ``17-08-1985``."""
+    new = base.copy()
+    for fld in ("rt", "rw", "tps", "tanggal_lahir"):
+        new[fld] = "'" + new[fld]
+    new.loc[::2, "tps"] = "'" + new.loc[::2, "tps"].str.lstrip("0")  # '3 as well as '003
+    write_roll(base, tmp_path / "old.csv", style="clean")
+    write_roll(new, tmp_path / "new.csv", style="clean")
+    code, out, err = _run(tmp_path / "old.csv", tmp_path / "new.csv", "--out", tmp_path / "o", "--by", "tps")
+    assert code == 0, err
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert s["unchanged"] == len(base) and s["changed"] == s["moved"] == 0, s["changed_by_field"]
+    assert all(e["tps"] is None or e["tps"].isdigit() for e in s["by_region"])
+    assert "'" not in out
