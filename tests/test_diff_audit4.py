@@ -64,3 +64,26 @@ def test_excel_text_apostrophe_before_codes_and_dates_is_not_a_change(tmp_path, 
     assert s["unchanged"] == len(base) and s["changed"] == s["moved"] == 0, s["changed_by_field"]
     assert all(e["tps"] is None or e["tps"].isdigit() for e in s["by_region"])
     assert "'" not in out
+
+
+def test_a_nik_shifted_into_a_region_column_never_reaches_the_screen(tmp_path, base):
+    """An unquoted comma in an address shifts the rest of its line one column to the right: with the NIK column
+    just before KELURAHAN, a full NIK lands in the kelurahan. Region names are shown on screen and in --json, so
+    any 16-digit number among them is masked there (and in summary.json, which --json prints)."""
+    write_roll(base, tmp_path / "old.csv", style="clean")
+    cols = ["nkk", "nama", "alamat", "nik", "kelurahan", "kecamatan", "tanggal_lahir", "jenis_kelamin", "tps"]
+    lines = [",".join(c.upper() for c in cols)]
+    for i, row in enumerate(base[cols].itertuples(index=False)):
+        values = list(row)
+        if i == 5:
+            values[2] = values[2].replace(" NO.", ", NO.") if " NO." in values[2] else values[2] + ", X"
+        lines.append(",".join(values))
+    (tmp_path / "new.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shifted = base.loc[5, "nik"]
+    for extra in ([], ["--json"], ["--by", "tps"], ["--by", "kecamatan", "--lang", "en", "--no-mask"]):
+        code, out, err = _run(tmp_path / "old.csv", tmp_path / "new.csv", "--out", tmp_path / "o", *extra)
+        assert code == 0, err
+        assert not FULL_NIK.search(out + err), (extra, FULL_NIK.findall(out + err))
+        assert shifted[:6] + "******" + shifted[12:] in out + err or "kecamatan" in extra, extra
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert not FULL_NIK.search(json.dumps(s["by_region"]))

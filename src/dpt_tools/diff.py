@@ -28,6 +28,7 @@ the same result. Everything is keyed joins and column-wise comparisons — no lo
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -161,6 +162,16 @@ def _mask(arr: pa.Array) -> pa.Array:
     return _flat(mask_id(arr))
 
 
+_ANY_ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def _no_full_id(text: str | None) -> str | None:
+    """A name that reaches the screen (a region, a header; summary.json is printed by --json) with a 16-digit
+    number in it shows the number masked like a NIK: a line shifted by an unquoted delimiter puts a NIK into the
+    kelurahan column, and a full NIK is never shown, with or without --no-mask."""
+    return _ANY_ID.sub(r"\1******\2", text) if text else text
+
+
 def _show_id(arr: pa.Array, settings: Settings) -> pa.Array:
     """NIK/NKK as written to output files: masked (digits 7–12) unless ``--no-mask``."""
     return _mask(arr) if settings.mask else arr
@@ -252,7 +263,8 @@ class _Side:
 
     def meta(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.fmt, "rows": self.n, "sha256": self.sha256,
-                "columns_mapped": self.mapping, "extra_columns": list(self.extras)}
+                "columns_mapped": {_no_full_id(k): v for k, v in self.mapping.items()},
+                "extra_columns": [_no_full_id(e) for e in self.extras]}
 
 
 def _side_from_roll(roll: Roll, label: str) -> _Side:
@@ -1008,7 +1020,7 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
     by_region = []
     for reg, row in zip(per_region.index, per_region.itertuples(index=False), strict=True):
         reg = reg if isinstance(reg, tuple) else (reg,)
-        entry: dict[str, Any] = {lvl: (v or None) for lvl, v in zip(levels, reg, strict=True)}
+        entry: dict[str, Any] = {lvl: _no_full_id(v or None) for lvl, v in zip(levels, reg, strict=True)}
         values = row._asdict()
         entry.update({k: int(values[k]) for k in (*SUMMARY_KEYS, "moved_out")})
         entry["old_by_sex"] = {sx: int(split_o.get((*reg, sx), 0)) for sx in SEXES}
