@@ -87,3 +87,20 @@ def test_a_nik_shifted_into_a_region_column_never_reaches_the_screen(tmp_path, b
         assert shifted[:6] + "******" + shifted[12:] in out + err or "kecamatan" in extra, extra
     s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert not FULL_NIK.search(json.dumps(s["by_region"]))
+
+
+def test_malformed_lines_are_counted_and_pointed_out(tmp_path, base):
+    """A line with too many or too few fields is compared as it stands (its values may sit in the wrong columns
+    and show up as changes); summary.json counts such lines per version and the screen says so, in both
+    languages. validate lists them (row_malformed)."""
+    write_roll(base, tmp_path / "old.csv", style="clean")
+    bad = write_roll(base, tmp_path / "new.csv", style="excel", seed=3, ragged=3)
+    for lang, needle in (("id", "baris rusak"), ("en", "malformed lines")):
+        code, out, err = _run(tmp_path / "old.csv", tmp_path / "new.csv", "--out", tmp_path / "o", "--lang", lang)
+        assert code == 0, err
+        assert f"{len(bad)} {needle}" in " ".join(out.split()), out[-600:]
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert (s["inputs"]["old"]["malformed_rows"], s["inputs"]["new"]["malformed_rows"]) == (0, len(bad))
+    assert s["old"] == s["new"] == len(base)  # still compared, never dropped
+    code, out, _ = _run(tmp_path / "old.csv", tmp_path / "old.csv")
+    assert code == 0 and "rusak" not in out

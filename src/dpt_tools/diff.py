@@ -202,6 +202,8 @@ class _Side:
     _full: dict[str, pa.Array] = field(default_factory=dict)
     #: per field compared by dictionary: (code per row, normalised value per code) — see :func:`_dictionary`
     coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
+    #: lines with too many or too few fields (compared as they stand; summary.json and the screen say so)
+    malformed: int = 0
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
         if fld == "tanggal_lahir":
@@ -264,7 +266,7 @@ class _Side:
     def meta(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.fmt, "rows": self.n, "sha256": self.sha256,
                 "columns_mapped": {_no_full_id(k): v for k, v in self.mapping.items()},
-                "extra_columns": [_no_full_id(e) for e in self.extras]}
+                "extra_columns": [_no_full_id(e) for e in self.extras], "malformed_rows": self.malformed}
 
 
 def _side_from_roll(roll: Roll, label: str) -> _Side:
@@ -274,7 +276,7 @@ def _side_from_roll(roll: Roll, label: str) -> _Side:
     return _Side(label, len(roll), roll.path, roll.source, lambda: roll.sha256, roll.dialect.format,
                  dict(roll.mapping),
                  list(roll.fields_present), cols, extras, True, roll.frame["row_number"].to_numpy(np.int64),
-                 dob=np.asarray(roll.dob, dtype="datetime64[D]"))
+                 dob=np.asarray(roll.dob, dtype="datetime64[D]"), malformed=len(roll.malformed))
 
 
 def _digest_of(source: InputFile) -> Callable[[], str]:
@@ -318,7 +320,8 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     unmapped = [i for i in range(len(read.header)) if i not in index]
     extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
     side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
-                 list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64))
+                 list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64),
+                 malformed=len(read.malformed))
     if source is not None and source.error is None:
         side.hash_now = source.start_hash
     return side
