@@ -104,3 +104,17 @@ def test_malformed_lines_are_counted_and_pointed_out(tmp_path, base):
     assert s["old"] == s["new"] == len(base)  # still compared, never dropped
     code, out, _ = _run(tmp_path / "old.csv", tmp_path / "old.csv")
     assert code == 0 and "rusak" not in out
+
+
+def test_an_input_named_like_an_output_of_the_other_format_is_never_removed(tmp_path, base):
+    """Outputs of the other format left by an earlier run are removed as stale — but never an input: OLD saved as
+    ``removed.parquet`` in the --out directory of a CSV run survived neither the run nor its reading."""
+    out = tmp_path / "o"
+    out.mkdir()
+    write_roll(base, out / "removed.parquet")
+    write_roll(base.iloc[1:], tmp_path / "new.csv", style="excel", seed=2)
+    before = (out / "removed.parquet").read_bytes()
+    code, _, err = _run(out / "removed.parquet", tmp_path / "new.csv", "--out", out, "--format", "csv")
+    assert code == 0, err
+    assert (out / "removed.parquet").read_bytes() == before
+    assert (out / "removed.csv").exists() and json.loads((out / "summary.json").read_text())["removed"] == 1
