@@ -118,3 +118,24 @@ def test_an_input_named_like_an_output_of_the_other_format_is_never_removed(tmp_
     assert code == 0, err
     assert (out / "removed.parquet").read_bytes() == before
     assert (out / "removed.csv").exists() and json.loads((out / "summary.json").read_text())["removed"] == 1
+
+
+def test_a_roll_against_itself_is_an_empty_diff(tmp_path, base):
+    """OLD and NEW the same path (read once, compared with itself): every row unchanged, nothing written but the
+    six empty tables and the summary, both digests equal. A roll with persons listed twice under one NIK keeps
+    them unmatched (key_repeated, documented: deduplicate first), and nothing else."""
+    write_roll(base, tmp_path / "r.csv", style="excel", seed=4)
+    code, out, err = _run(tmp_path / "r.csv", tmp_path / "r.csv", "--out", tmp_path / "o")
+    assert code == 0, err
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert s["unchanged"] == s["old"] == s["new"] == len(base) and s["old_sha256"] == s["new_sha256"]
+    assert all(s[k] == 0 for k in ("added", "removed", "changed", "moved", "nik_changed", "unmatched_old"))
+    for name in ("added", "removed", "changed", "moved", "nik_changed", "unmatched"):
+        assert len(pd.read_csv(tmp_path / "o" / f"{name}.csv")) == 0, name
+    twice, _ = synth_roll(2000, seed=3)  # planted duplicates
+    write_roll(twice, tmp_path / "t.csv", style="excel", seed=4)
+    code, out, err = _run(tmp_path / "t.csv", tmp_path / "t.csv", "--json")
+    s = json.loads(out)
+    assert code == 0 and s["unmatched_old"] == s["unmatched_new"] > 0
+    assert s["unchanged"] == s["old"] - s["unmatched_old"] and set(s["unmatched_by_reason"]) == {
+        "old:key_repeated", "new:key_repeated"}
