@@ -161,3 +161,18 @@ def test_a_corrected_nik_that_also_moved_keeps_the_regions_reconciled(tmp_path, 
         assert e["old"] - e["removed"] - e["unmatched_old"] - e["moved_out"] + e["moved"] == \
             e["new"] - e["added"] - e["unmatched_new"], e
     assert r.moved["nik"].tolist() == [new.loc[i, "nik"]]
+
+
+def test_synth_refuses_to_write_two_of_its_files_to_one_path(tmp_path):
+    """``--next-version`` equal to ``--out`` wrote the second version over the first (exit 0, a truth describing a
+    pair that no longer exists); its truth file (<NEXT>.truth.json) equal to ``--truth`` replaced the first truth.
+    Both are usage errors (exit 2, one line, nothing written)."""
+    cases = ([["--out", "a.csv", "--next-version", "a.csv"], "a.csv"],
+             [["--out", "a.csv", "--next-version", "./a.csv"], "a.csv"],
+             [["--out", "a.csv", "--truth", "b.truth.json", "--next-version", "b.csv"], "b.truth.json"])
+    for args, needle in cases:
+        res = CliRunner().invoke(cli, ["synth", "--rows", "150", *[str(tmp_path / a) if a.endswith(("csv", "json"))
+                                                                   else a for a in args]])
+        assert res.exit_code == 2, (args, res.output)
+        assert needle in res.stderr and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert not list(tmp_path.iterdir())
