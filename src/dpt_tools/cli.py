@@ -259,6 +259,11 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
     for target in (out_path, next_path):
         if target and not target.lower().endswith((".csv", ".parquet", ".pq")):
             raise InputProblem(f"{target}: synth writes .csv or .parquet files")
+    written = [p for p in (out_path, truth_path, next_path,
+                           next_path and str(Path(next_path).with_suffix(".truth.json"))) if p]
+    for i, target in enumerate(written):  # one path for two files would silently keep only the last one
+        if any(Path(target).resolve() == Path(other).resolve() for other in written[:i]):
+            raise InputProblem(f"{target}: synth would write two of its files there; give each its own path")
     try:
         df, truth = synth_roll(rows, seed, problems=not no_problems, duplicates=not no_duplicates)
         bad = write_roll(df, out_path, style=style, seed=seed, ragged=ragged)

@@ -28,6 +28,7 @@ the same result. Everything is keyed joins and column-wise comparisons — no lo
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -161,6 +162,16 @@ def _mask(arr: pa.Array) -> pa.Array:
     return _flat(mask_id(arr))
 
 
+_ANY_ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def _no_full_id(text: str | None) -> str | None:
+    """A name that reaches the screen (a region, a header; summary.json is printed by --json) with a 16-digit
+    number in it shows the number masked like a NIK: a line shifted by an unquoted delimiter puts a NIK into the
+    kelurahan column, and a full NIK is never shown, with or without --no-mask."""
+    return _ANY_ID.sub(r"\1******\2", text) if text else text
+
+
 def _show_id(arr: pa.Array, settings: Settings) -> pa.Array:
     """NIK/NKK as written to output files: masked (digits 7–12) unless ``--no-mask``."""
     return _mask(arr) if settings.mask else arr
@@ -191,6 +202,8 @@ class _Side:
     _full: dict[str, pa.Array] = field(default_factory=dict)
     #: per field compared by dictionary: (code per row, normalised value per code) — see :func:`_dictionary`
     coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
+    #: lines with too many or too few fields (compared as they stand; summary.json and the screen say so)
+    malformed: int = 0
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
         if fld == "tanggal_lahir":
@@ -252,7 +265,8 @@ class _Side:
 
     def meta(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.fmt, "rows": self.n, "sha256": self.sha256,
-                "columns_mapped": self.mapping, "extra_columns": list(self.extras)}
+                "columns_mapped": {_no_full_id(k): v for k, v in self.mapping.items()},
+                "extra_columns": [_no_full_id(e) for e in self.extras], "malformed_rows": self.malformed}
 
 
 def _side_from_roll(roll: Roll, label: str) -> _Side:
@@ -262,7 +276,7 @@ def _side_from_roll(roll: Roll, label: str) -> _Side:
     return _Side(label, len(roll), roll.path, roll.source, lambda: roll.sha256, roll.dialect.format,
                  dict(roll.mapping),
                  list(roll.fields_present), cols, extras, True, roll.frame["row_number"].to_numpy(np.int64),
-                 dob=np.asarray(roll.dob, dtype="datetime64[D]"))
+                 dob=np.asarray(roll.dob, dtype="datetime64[D]"), malformed=len(roll.malformed))
 
 
 def _digest_of(source: InputFile) -> Callable[[], str]:
@@ -306,7 +320,8 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     unmapped = [i for i in range(len(read.header)) if i not in index]
     extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
     side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
-                 list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64))
+                 list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64),
+                 malformed=len(read.malformed))
     if source is not None and source.error is None:
         side.hash_now = source.start_hash
     return side
@@ -1008,7 +1023,7 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
     by_region = []
     for reg, row in zip(per_region.index, per_region.itertuples(index=False), strict=True):
         reg = reg if isinstance(reg, tuple) else (reg,)
-        entry: dict[str, Any] = {lvl: (v or None) for lvl, v in zip(levels, reg, strict=True)}
+        entry: dict[str, Any] = {lvl: _no_full_id(v or None) for lvl, v in zip(levels, reg, strict=True)}
         values = row._asdict()
         entry.update({k: int(values[k]) for k in (*SUMMARY_KEYS, "moved_out")})
         entry["old_by_sex"] = {sx: int(split_o.get((*reg, sx), 0)) for sx in SEXES}

@@ -67,6 +67,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "{count} baris tidak dapat dicocokkan dengan pasti; lihat unmatched.* untuk alasannya",
         "en": "{count} rows could not be matched with certainty; see unmatched.* for the reasons",
     },
+    "diff_malformed_hint": {
+        "id": "{count} baris rusak (jumlah kolom salah) di {input}: dibandingkan apa adanya, nilainya bisa bergeser "
+              "kolom; periksa dengan dpt validate (row_malformed)",
+        "en": "{count} malformed lines (wrong number of fields) in {input}: compared as they stand, their values may "
+              "sit in the wrong columns; check with dpt validate (row_malformed)",
+    },
     "diff_reason_key_incomplete": {
         "id": "nama, tanggal lahir atau jenis kelamin kosong/tidak sah, tidak dapat dicocokkan",
         "en": "name, birth date or sex missing or invalid, cannot be matched",

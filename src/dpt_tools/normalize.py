@@ -194,6 +194,17 @@ def _text(arr: pa.Array) -> pa.Array:
     return empty_to_null(arr)
 
 
+#: Excel's text marker before a value it must not turn into a number or a date (``'003``, ``'17-08-1985``)
+_TEXT_MARK = r"^['`\x{2018}\x{2019}]+"
+
+
+def _unmark(arr: pa.Array) -> pa.Array:
+    """Drop Excel's leading apostrophe: formatting, not part of the value (as for a NIK, see :func:`id_number`)."""
+    marked = pc.match_substring_regex(arr, _TEXT_MARK)
+    return empty_to_null(fix_subset(arr, marked, lambda a: pc.replace_substring_regex(a, pattern=_TEXT_MARK,
+                                                                                      replacement="")))
+
+
 def text(values: ArrayLike, distinct: bool = False) -> pa.Array:
     """Trim, collapse inner whitespace (tabs, non-breaking spaces too), upper-case; empty → null.
 
@@ -284,7 +295,7 @@ def padded_number(values: ArrayLike, width: int = 3, prefix: str | None = None) 
 
 
 def _padded(values: pa.Array, width: int, prefix: str | None) -> pa.Array:
-    arr = _text(values)
+    arr = _unmark(_text(values))
     if prefix:
         arr = pc.replace_substring_regex(arr, pattern=rf"^{prefix}\s*[.:-]?\s*([0-9]+)$", replacement=r"\1")
     arr = pc.replace_substring_regex(arr, pattern=r"^([0-9]+)\.0+$", replacement=r"\1")
@@ -376,7 +387,7 @@ def dates(values: ArrayLike) -> np.ndarray:
 
 
 def _dates(values: pa.Array) -> np.ndarray:
-    arr = _text(values)
+    arr = _unmark(_text(values))
     n = len(arr)
     year = np.full(n, -1, dtype=np.int64)
     month = np.full(n, -1, dtype=np.int64)

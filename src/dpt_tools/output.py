@@ -117,7 +117,8 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
     into place, the last one last. The last target is the set's commit marker (``summary.json``,
     ``manifest.json``): the old marker is removed before the first rename, so a run killed during the renames leaves
     no marker, never a marker describing other files. ``stale`` outputs of an earlier run that this run does not
-    write again (another format, an optional table) are removed before the new marker appears.
+    write again (another format, an optional table) are removed before the new marker appears, unless one is an
+    input.
 
     Files are written in a staging directory beside ``out_dir`` and renamed in, so ``out_dir`` never holds a
     half-written file. On any failure the staged files are removed and the targets are untouched; leftovers of a
@@ -146,8 +147,9 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
             for tmp, target in zip(temps[:-1], targets[:-1], strict=True):
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, target)
-            for old in stale or []:
-                if old.exists() and old not in targets:
+            keep = {Path(i).resolve() for i in inputs or [] if str(i) != "-"}
+            for old in stale or []:  # never an input that happens to bear an output's name
+                if old.exists() and old not in targets and old.resolve() not in keep:
                     old.unlink()
             target = targets[-1]
             os.chmod(temps[-1], 0o644)

@@ -114,6 +114,11 @@ def print_diff(console: Console, summary: dict[str, Any], lang: str, quiet: bool
     unmatched = summary["unmatched_old"] + summary["unmatched_new"]
     if unmatched and not quiet:
         console.print(f"[yellow]{t('diff_unmatched_hint', lang, count=f'{unmatched:,}')}[/]", highlight=False)
+    for side in ("old", "new"):
+        meta = summary["inputs"][side]
+        if meta.get("malformed_rows") and not quiet:
+            hint = t("diff_malformed_hint", lang, count=f"{meta['malformed_rows']:,}", input=meta["path"])
+            console.print(f"[yellow]{escape(hint)}[/]", highlight=False)
 
 
 def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str, quiet: bool) -> None:

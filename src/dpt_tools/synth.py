@@ -1672,6 +1672,18 @@ def _person_keys(cols: dict[str, np.ndarray]) -> np.ndarray:
     return folded + "|" + cols["tanggal_lahir"].astype(object) + "|" + cols["jenis_kelamin"].astype(object)
 
 
+def _complete_keys(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows whose person key ``dpt diff`` can use: a name that folds to something (not a planted ``.``), a real
+    birth date and sex L or P, judged by diff's own normalisers. A NIK correction planted on any other row could
+    not be found as one, and the truth would be wrong."""
+    from dpt_tools import normalize as norm
+
+    folded = fold_names(pd.Series(cols["nama"], dtype=object)).fillna("").to_numpy(dtype=object)
+    born = ~np.isnat(np.asarray(norm.dates(cols["tanggal_lahir"]), dtype="datetime64[D]"))
+    sex = np.asarray(norm.sex(cols["jenis_kelamin"]).to_pylist(), dtype=object)
+    return (folded != "") & born & ((sex == "L") | (sex == "P"))
+
+
 def synth_next_version(
     df: pd.DataFrame,
     seed: int = 0,
@@ -1763,7 +1775,9 @@ def synth_next_version(
                 change(i, "alamat", address)
                 change(i, "rt", rt)
                 change(i, "rw", rw)
-            truth["moved"].append(str(nik[i]))
+            # a member the roll already listed at the household's new TPS (a planted split family) did not move
+            if {"tps", "kelurahan", "kecamatan"} & set(truth["changed"].get(str(nik[i]), {})):
+                truth["moved"].append(str(nik[i]))
         moved_n += len(ids)
 
     # changed: one field each
@@ -1781,7 +1795,7 @@ def synth_next_version(
             change(i, "alamat", f"GG. {_STREETS[int(rng.integers(len(_STREETS)))]} NO. {int(rng.integers(1, 151))}")
 
     # NIK corrected: one serial digit fixed, or a newly issued NIK (same person, same date and sex)
-    for j, i in enumerate(take(k_nik, solo)):
+    for j, i in enumerate(take(k_nik, solo & _complete_keys(cols))):
         old = str(nik[i])
         if j % 2 == 0:
             pos = 12 + int(rng.integers(4))
