@@ -64,6 +64,7 @@ from .names import fold_names
 from .nik import mask_id
 from .output import atomic_paths, write_frame, write_json
 from .prefetch import InputFile, prefetch
+from .regions import comparison_key
 from .runtime import use_fast_allocator  # noqa: F401  (re-exported)
 
 # ----------------------------------------------------------------------------------------------- contract
@@ -74,6 +75,9 @@ REGION_LEVELS: dict[str, tuple[str, ...]] = {
     "tps": ("kecamatan", "kelurahan", "tps"),
 }
 MOVE_FIELDS = ("tps", "kelurahan", "kecamatan")
+#: Fields that name a region: compared as places (:func:`~dpt_tools.regions.comparison_key`), so ``KEL. BACANG`` in
+#: one export and ``BACANG`` in the other is neither a change nor a move, and counted under one spelling.
+REGION_FIELDS = ("provinsi", "kabupaten_kota", "kecamatan", "kelurahan")
 #: The counts of summary.json, in their documented order.
 SUMMARY_KEYS = ("old", "new", "added", "removed", "changed", "moved", "unchanged", "nik_changed", "unmatched_old",
                 "unmatched_new")
@@ -591,11 +595,13 @@ def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     else:
         meaning = _flat(norm.iso_dates(norm.dates(dictionary)) if fld == "tanggal_lahir"
                         else normalise_field(fld, dictionary))
-        same_as = pc.dictionary_encode(meaning, null_encoding="encode").indices.to_numpy()
-        if not len(same_as) or same_as[-1] == len(same_as) - 1:  # no two texts mean the same: codes compare as is
-            same_as = None
         old.coded[fld] = (codes[:old.n], meaning)  # later lookups of normalised values need no normaliser
         new.coded[fld] = (codes[old.n:], meaning)
+    key = comparison_key(fld, meaning) if fld in REGION_FIELDS else None if old.exact else meaning
+    if key is not None:
+        same_as = pc.dictionary_encode(key, null_encoding="encode").indices.to_numpy()
+        if not len(same_as) or same_as[-1] == len(same_as) - 1:  # no two texts mean the same: codes compare as is
+            same_as = None
     return _Prepared("dict", codes[:old.n], codes[old.n:], meaning, same_as)
 
 
@@ -677,6 +683,8 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
             cand = cand[~((a == b) | (np.isnat(a) & np.isnat(b)))]
         else:
             cand = cand[_differs(old.at(fld, po[cand]), new.at(fld, pn[cand]))]
+    if len(cand) and fld in REGION_FIELDS:  # another spelling of the same place is no change
+        cand = cand[_differs(comparison_key(fld, old.at(fld, po[cand])), comparison_key(fld, new.at(fld, pn[cand])))]
     return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
 
 
@@ -751,6 +759,26 @@ def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.n
     out["_mv"] = grouped.column("_mv").to_numpy()
     out["_n"] = grouped.column("count_all").to_numpy()
     return pd.DataFrame(out)
+
+
+def _one_spelling(go: pd.DataFrame, gn: pd.DataFrame, levels: list[str]) -> None:
+    """Count each place under one name: where the versions spell a region two ways (``KEL. BACANG``,
+    ``BACANG``), both tallies use the spelling that more rows carry (the first in sort order on a tie). In place."""
+    for lvl in levels:
+        if lvl not in REGION_FIELDS:
+            continue
+        rows = pd.concat([go[[lvl, "_n"]], gn[[lvl, "_n"]]]).groupby(lvl, sort=True)["_n"].sum()
+        if len(rows) < 2:
+            continue
+        names = rows.index.to_numpy(dtype=object)
+        table = pd.DataFrame({"name": names, "n": rows.to_numpy(),
+                              "key": _strings(_flat(comparison_key(lvl, pa.array(names, type=_STR))))})
+        table = table.sort_values(["key", "n", "name"], ascending=[True, False, True], kind="stable")
+        shown = table.drop_duplicates("key").set_index("key")["name"]
+        spelling = dict(zip(table["name"], shown.reindex(table["key"]).to_numpy(), strict=True))
+        if any(a != b for a, b in spelling.items()):
+            go[lvl] = go[lvl].map(spelling)
+            gn[lvl] = gn[lvl].map(spelling)
 
 
 def _count_table(go: pd.DataFrame, gn: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -1015,6 +1043,7 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
     levels = list(REGION_LEVELS[by])
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         go, gn = pool.map(_tally, (old, new), (tuple(levels),) * 2, (o_status, n_status), (moved_o, moved_n))
+    _one_spelling(go, gn, levels)
     per_sex = _count_table(go, gn, ["_sex"]).reindex(list(SEXES), fill_value=0)
     by_sex = {sx: {k: int(per_sex.loc[sx, k]) for k in SUMMARY_KEYS} for sx in SEXES}
     per_region = _count_table(go, gn, levels)

@@ -37,6 +37,31 @@ def name_key(values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     return pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
 
 
+#: Per level, the prefixes that only say what kind of region a name is (see :func:`comparison_key`).
+_LEVEL_PREFIX = {
+    "provinsi": r"^(PROVINSI|PROPINSI|PROV)\b\.?\s*",
+    "kecamatan": r"^(KECAMATAN|KEC|DISTRIK)\b\.?\s*",
+    "kelurahan": r"^(KELURAHAN|KEL|DESA)\b\.?\s*",
+}
+
+
+def comparison_key(level: str, values: ArrayLike) -> pa.Array | pa.ChunkedArray:
+    """A region name of one ``level`` (provinsi, kabupaten_kota, kecamatan, kelurahan) → the key two versions of a
+    roll are compared on: upper-case letters and digits only, without the prefix of that level.
+
+    Why not :func:`name_key`: ``dpt diff`` decides whether a person *moved*, so it must not merge two places. A
+    kabupaten/kota keeps ``KOTA`` or ``KAB`` (Kota Bandung and Kabupaten Bandung are two places; ``KAB.`` and
+    ``KABUPATEN`` are one spelling), and a kelurahan loses only ``KEL.``/``KELURAHAN``/``DESA``, never the ``KOTA``
+    of a kelurahan named Kota Baru. Missing stays missing."""
+    arr = pc.utf8_trim_whitespace(pc.utf8_upper(as_string_array(values)))
+    if level == "kabupaten_kota":
+        arr = pc.replace_substring_regex(arr, pattern=r"^(KOTA ADMINISTRASI|KOTA ADM)\b\.?", replacement="KOTA")
+        arr = pc.replace_substring_regex(arr, pattern=r"^(KABUPATEN|KAB)\b\.?", replacement="KAB")
+    else:
+        arr = pc.replace_substring_regex(arr, pattern=_LEVEL_PREFIX[level], replacement="")
+    return pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
+
+
 @dataclass(frozen=True)
 class Regions:
     """Region tables: one row per region with ``code``, ``name``, ``key`` and the parent code."""
