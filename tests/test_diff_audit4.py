@@ -141,13 +141,11 @@ def test_a_roll_against_itself_is_an_empty_diff(tmp_path, base):
         "old:key_repeated", "new:key_repeated"}
 
 
-@pytest.mark.xfail(strict=True, reason="contract (docs/diff.md) counts a NIK correction only in nik_changed, never in "
-                   "moved; the issue's 'moved = a matched person whose TPS, kelurahan or kecamatan changed' would "
-                   "include it. Left for the lead to decide (see the audit4 report).")
 def test_a_corrected_nik_that_also_moved_keeps_the_regions_reconciled(tmp_path, base):
     """Per region: old − removed − unmatched_old − moved_out + moved = new − added − unmatched_new. A person whose
-    NIK was corrected and who moved to another kelurahan is in neither moved nor moved_out, so both kelurahan are
-    off by one and moved.csv misses the person."""
+    NIK was corrected and who moved to another kelurahan was in neither moved nor moved_out (both kelurahan were off
+    by one, and moved.csv missed the person): a NIK correction that moved is in moved, under its new NIK, and
+    stays out of changed."""
     new = base.copy()
     i = 0
     new.loc[i, "nik"] = new.loc[i, "nik"][:15] + str((int(new.loc[i, "nik"][15]) + 1) % 10)
@@ -161,6 +159,7 @@ def test_a_corrected_nik_that_also_moved_keeps_the_regions_reconciled(tmp_path, 
         assert e["old"] - e["removed"] - e["unmatched_old"] - e["moved_out"] + e["moved"] == \
             e["new"] - e["added"] - e["unmatched_new"], e
     assert r.moved["nik"].tolist() == [new.loc[i, "nik"]]
+    assert r.summary["moved"] == 1 and r.summary["changed"] == 0 and r.changed.empty
 
 
 def test_synth_refuses_to_write_two_of_its_files_to_one_path(tmp_path):

@@ -886,7 +886,8 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
         nik_diff = np.zeros(npairs, dtype=bool)
         nik_diff[diffs["nik"].pairs] = True
         any_diff |= nik_diff & person
-    moved &= person
+    # moved: every matched person whose place differs, a NIK correction included (counted in nik_changed, not in
+    # changed), so that each region's counts add up and the receiving TPS sees everyone who came
     changed = any_diff & person
 
     # statuses, each row exactly once
@@ -911,7 +912,7 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     named = np.zeros(npairs, dtype=bool)
     for d in diffs.values():
         named[d.pairs] = True
-    named_at = np.flatnonzero(named & person)
+    named_at = np.flatnonzero(named & (person | moved))
     slot = np.full(npairs, -1, dtype=np.int64)
     slot[named_at] = np.arange(len(named_at))
     named_nik = _show_id(_flat(pc.coalesce(new.at("nik", m.pn[named_at]), old.at("nik", m.po[named_at]))), settings)

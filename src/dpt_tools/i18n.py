@@ -56,10 +56,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "diff_region_empty": {"id": "(kosong)", "en": "(empty)"},
     "diff_total": {"id": "JUMLAH", "en": "TOTAL"},
     "diff_overall": {
-        "id": "Lama {old} → baru {new}: +{added} masuk, −{removed} keluar, {changed} berubah (di antaranya {moved} "
-              "pindah), {unchanged} tetap, {nik_changed} NIK diperbaiki, tidak cocok {unmatched_old} lama / "
+        "id": "Lama {old} → baru {new}: +{added} masuk, −{removed} keluar, {changed} berubah, {moved} pindah TPS/"
+              "wilayah, {unchanged} tetap, {nik_changed} NIK diperbaiki, tidak cocok {unmatched_old} lama / "
               "{unmatched_new} baru",
-        "en": "Old {old} → new {new}: +{added} added, −{removed} removed, {changed} changed ({moved} of them moved), "
+        "en": "Old {old} → new {new}: +{added} added, −{removed} removed, {changed} changed, {moved} moved TPS/region, "
               "{unchanged} unchanged, {nik_changed} NIK corrected, unmatched {unmatched_old} old / "
               "{unmatched_new} new",
     },
