@@ -172,3 +172,17 @@ def test_input_never_modified(bad, tmp_path):
     before = bad.read_bytes()
     run("validate", str(bad), "--out", str(tmp_path / "o"))
     assert bad.read_bytes() == before
+
+
+@pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
+def test_input_named_like_a_stale_output_survives(bad, tmp_path, extra):
+    """A clerk keeps the roll as hasil/findings.csv and writes Parquet findings into hasil/: the stale-output
+    cleanup (findings.csv of an earlier CSV run) must not delete the input."""
+    out = tmp_path / "hasil"
+    out.mkdir()
+    roll = out / "findings.csv"
+    roll.write_bytes(bad.read_bytes())
+    res = _dpt("validate", str(roll), "--out", str(out), "--format", "parquet", *extra)
+    assert res.returncode == 1, res.stderr
+    assert roll.read_bytes() == bad.read_bytes()
+    assert (out / "findings.parquet").exists()

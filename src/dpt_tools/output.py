@@ -147,7 +147,7 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, target)
             for old in stale or []:
-                if old.exists() and old not in targets:
+                if old.exists() and old not in targets and not _is_input(old, inputs or []):
                     old.unlink()
             target = targets[-1]
             os.chmod(temps[-1], 0o644)
@@ -188,6 +188,18 @@ def _remove_leftovers(out_dir: Path, targets: list[Path]) -> None:
             for old in target.parent.glob(f".{target.name}.*.tmp"):
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+
+def _is_input(path: Path, inputs: list[str | Path]) -> bool:
+    """True when ``path`` is one of the input files (by any name: a symbolic or hard link counts too). Why: a roll
+    kept as ``hasil/findings.csv`` must survive a run that writes Parquet findings into ``hasil/``."""
+    for item in inputs:
+        if str(item) == "-":
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, item):
+                return True
+    return False
 
 
 def check_targets(targets: list[Path], inputs: list[str | Path]) -> None:
