@@ -249,3 +249,19 @@ def test_grouping_helpers_match_the_plain_definitions():
     per_key = pd.Series(values).groupby(keys).nunique()
     assert (mixed(keys, values) == (pd.Series(keys).map(per_key) > 1).to_numpy()).all()
     assert not mixed(keys[:1], values[:1]).any() and not repeated(keys[:0]).any()
+
+
+def test_a_nik_typed_into_a_place_column_is_masked_in_messages_too(tmp_path):
+    """A shifted line can put a NIK into the kelurahan or TPS column: its value is masked, and so must be the
+    message that quotes it (region name, TPS list), unless --no-mask."""
+    rows = [{**BASE, "KELURAHAN": "1971011708850009"},
+            {**BASE, "NIK": "1971011708850002", "TPS": "1971011708850010"},
+            {**BASE, "NIK": "1971011708850003"}]
+    roll = _roll_from(tmp_path, rows)
+    f, _ = run_rules(roll, SETTINGS)
+    assert {"region_unknown", "family_split_tps"} <= set(f.rule)
+    shown = f["value"] + " " + f["message"]
+    assert not shown.str.contains(r"(?<![0-9])[0-9]{16}(?![0-9])").any(), shown.tolist()
+    assert shown.str.contains("197101******0009", regex=False).any()
+    plain, _ = run_rules(roll, Settings(mask=False))
+    assert plain["message"].str.contains("1971011708850009", regex=False).any()

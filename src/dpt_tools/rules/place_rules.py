@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from ..nik import mask_ids_in_text
 from ..regions import load_regions, name_key
 from .base import Context, Hits, combine_codes, join_groups, mixed
 
@@ -39,7 +40,17 @@ def tps_over_capacity(ctx: Context) -> Hits:
     if not over.any():
         return Hits.none()
     kel = pc.fill_null(ctx.col("kelurahan"), "-")
-    return Hits.from_mask(over, count=size, max=str(ctx.settings.tps_max), tps=ctx.col("tps"), kelurahan=kel)
+    hits = Hits.from_mask(over, count=size, max=str(ctx.settings.tps_max), tps=ctx.col("tps"), kelurahan=kel)
+    return _mask_quoted(ctx, hits, "tps", "kelurahan")
+
+
+def _mask_quoted(ctx: Context, hits: Hits, *params: str) -> Hits:
+    """Mask NIK-like numbers in the place values a message quotes (a shifted line can put a NIK there), as the
+    ``value`` column is masked, unless the user asked for ``--no-mask``."""
+    if ctx.settings.mask:
+        for name in params:
+            hits.params[name] = mask_ids_in_text(hits.params[name])
+    return hits
 
 
 def family_split_tps(ctx: Context) -> Hits:
@@ -75,7 +86,7 @@ def family_split_tps(ctx: Context) -> Hits:
     fam_ids, joined = join_groups(pairs["family"].to_numpy(), pairs["tps"].to_numpy())
     lookup = np.empty(int(family.max()) + 1, dtype=object)
     lookup[fam_ids] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
-    return Hits(pos, {"tps_list": lookup[family], "count": n_tps[family].astype(str)})
+    return _mask_quoted(ctx, Hits(pos, {"tps_list": lookup[family], "count": n_tps[family].astype(str)}), "tps_list")
 
 
 # --------------------------------------------------------------------------------------------------- regions
@@ -326,11 +337,12 @@ def region_unknown(ctx: Context) -> Hits:
     per_row = per_row.sort_values(["pos", "field"], kind="stable")
     flds = per_row["field"].to_numpy(dtype=object)
     pos = per_row["pos"].to_numpy()
-    return Hits(pos, {"level_id": per_row["field"].map(_LEVEL_ID).to_numpy(dtype=object),
+    hits = Hits(pos, {"level_id": per_row["field"].map(_LEVEL_ID).to_numpy(dtype=object),
                       "level_en": per_row["field"].map(_LEVEL_EN).to_numpy(dtype=object),
                       "value": _values_by_field(ctx, pos, flds),
                       "detail_id": per_row["detail_id"].to_numpy(dtype=object),
                       "detail_en": per_row["detail_en"].to_numpy(dtype=object)}, fields=flds)
+    return _mask_quoted(ctx, hits, "value")
 
 
 def _values_by_field(ctx: Context, pos: np.ndarray, flds: np.ndarray) -> np.ndarray:
