@@ -186,3 +186,18 @@ def test_input_named_like_a_stale_output_survives(bad, tmp_path, extra):
     assert res.returncode == 1, res.stderr
     assert roll.read_bytes() == bad.read_bytes()
     assert (out / "findings.parquet").exists()
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-mask"], ["--part-rows", "1"]])
+def test_a_nik_in_the_header_is_not_printed(tmp_path, extra):
+    """A NIK typed into a header cell (an unused column) comes back in summary.json's extra_columns, which --json
+    prints: the terminal never shows a full NIK, whatever the options."""
+    lines = GOOD.split("\r\n")
+    lines[0] += ";1971015708850099"
+    lines[1:3] = [line + ";x" for line in lines[1:3]]
+    p = tmp_path / "r.csv"
+    p.write_text("\r\n".join(lines))
+    res = _dpt("validate", str(p), "--json", *extra)
+    assert res.returncode == 0, res.stderr
+    assert "1971015708850099" not in (res.stdout + res.stderr).decode()
+    assert json.loads(res.stdout)["extra_columns"] == ["197101******0099"]

@@ -74,6 +74,7 @@ from .load import (
     sniff_csv,
     stray_quote,
 )
+from .nik import shown_headers
 from .output import FORMULA_START, atomic_paths, guard_formulas, to_arrow, write_json
 from .rules.base import SEVERITIES, Context
 from .rules.catalog import RULES
@@ -769,6 +770,7 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
             at = 1 if notes and notes[0] == STRAY_QUOTE_NOTE else 0  # where the whole-file reader puts it
             notes.insert(at, f"{blank_count} empty line(s) skipped (rows {shown}{more}); row numbers keep "
                              "counting them")
+        mapped, extras = shown_headers(template.mapping, template.extras)
         summ = {
             "tool": "dpt-tools",
             "version": __version__,
@@ -778,8 +780,8 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
             "input_format": template.dialect.format,
             "rows": sum(r.rows for r in results),
             "election": settings.as_dict(),
-            "columns_mapped": template.mapping,
-            "extra_columns": template.extras,
+            "columns_mapped": mapped,
+            "extra_columns": extras,
             "rules_skipped": state.skipped,
             "notes": notes,
             "blank_rows": blank_count,
