@@ -265,3 +265,15 @@ def test_a_nik_typed_into_a_place_column_is_masked_in_messages_too(tmp_path):
     assert shown.str.contains("197101******0009", regex=False).any()
     plain, _ = run_rules(roll, Settings(mask=False))
     assert plain["message"].str.contains("1971011708850009", regex=False).any()
+
+
+def test_region_suggestion_looks_beyond_the_stated_kecamatan(tmp_path):
+    """BACANGX typed under the wrong kecamatan: nothing in PANGKAL BALAM is close, BACANG (in BUKIT INTAN) is; the
+    clerk still gets the closest valid name."""
+    rows = [{**BASE, "KELURAHAN": "BACANGX", "KECAMATAN": "PANGKAL BALAM"},
+            {**BASE, "NIK": "1971011708850002", "KELURAHAN": "KETAPANGG", "KECAMATAN": "PANGKAL BALAM"}]
+    roll = _roll_from(tmp_path, rows)
+    f, _ = run_rules(roll, SETTINGS)
+    msgs = f.loc[f.rule == "region_unknown", "message"].tolist()
+    assert any("'BACANGX'" in m and "mungkin maksudnya 'BACANG'" in m for m in msgs), msgs
+    assert any("'KETAPANGG'" in m and "mungkin maksudnya 'KETAPANG'" in m for m in msgs), msgs

@@ -158,10 +158,15 @@ def _details(problems: list[tuple[int, str, str, Any]], ref: dict) -> list[tuple
         if kind == "unknown":
             wanted.setdefault(detail[1], []).append(i)
     hints: dict[int, str] = {}
-    for scope, idx in wanted.items():
-        queries = [problems[i][3][0] for i in idx]
-        for i, hint in zip(idx, _suggest_many(queries, _scope(ref, scope)), strict=True):
-            hints[i] = hint
+    while wanted:
+        wider: dict[tuple, list[int]] = {}
+        for scope, idx in wanted.items():
+            queries = [problems[i][3][0] for i in idx]
+            for i, hint in zip(idx, _suggest_many(queries, _scope(ref, scope)), strict=True):
+                hints[i] = hint
+                if not hint and _wider(scope):  # nothing close here: look in the enclosing region
+                    wider.setdefault(_wider(scope), []).append(i)
+        wanted = wider
     out = []
     for i, (combo, fld, kind, detail) in enumerate(problems):
         if kind == "unknown":
@@ -175,6 +180,19 @@ def _details(problems: list[tuple[int, str, str, Any]], ref: dict) -> list[tuple
             text_en = f"is not inside the stated district (it is in Kecamatan {detail})"
         out.append((combo, fld, text_id, text_en))
     return out
+
+
+def _wider(scope: tuple) -> tuple | None:
+    """The enclosing scope to suggest from when nothing in ``scope`` is close (a kelurahan typed under the wrong
+    kecamatan): kecamatan → kabupaten → everywhere."""
+    if scope[0] == "kel_by_kec":
+        kab = scope[1][0]
+        return ("kel_by_kab", kab) if kab is not None else ("kel_names",)
+    if scope[0] == "kel_by_kab":
+        return ("kel_names",)
+    if scope[0] == "kec_by_kab":
+        return ("kec_names",)
+    return None
 
 
 def _home_kecamatan(kel: str, kab: str | None, kec: str, ref: dict) -> str | None:
