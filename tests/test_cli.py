@@ -201,3 +201,32 @@ def test_a_nik_in_the_header_is_not_printed(tmp_path, extra):
     assert res.returncode == 0, res.stderr
     assert "1971015708850099" not in (res.stdout + res.stderr).decode()
     assert json.loads(res.stdout)["extra_columns"] == ["197101******0099"]
+
+
+def test_every_command_help_ends_with_a_worked_example():
+    """`--help` on the group and on every subcommand shows an example that runs that very command."""
+    assert "dpt validate " in run("--help").output.split("Example")[-1]
+    for name in cli.commands:
+        out = run(name, "--help").output
+        assert "Example" in out, name
+        assert f"dpt {name} " in out.split("Example")[-1], name
+
+
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("missing.csv", None, "file not found"),
+    ("empty.csv", b"", "file is empty"),
+    ("header.csv", GOOD.splitlines()[0].encode() + b"\r\n", "header only"),
+    ("broken.parquet", b"PAR1 not really a parquet file", "not a readable Parquet file"),
+    ("nothing.csv", b"A;B;C\r\n1971015708850002;2;3\r\n", "no name column"),
+])
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--part-rows", "1"]])
+def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, content, says, extra):
+    p = tmp_path / name
+    if content is not None:
+        p.write_bytes(content)
+    res = _dpt("validate", str(p), "--out", str(tmp_path / "o"), *extra)
+    err = res.stderr.decode()
+    assert res.returncode == 2
+    assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
+    assert "Traceback" not in err and not res.stdout
+    assert not (tmp_path / "o").exists()  # nothing written
