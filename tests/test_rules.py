@@ -277,3 +277,11 @@ def test_region_suggestion_looks_beyond_the_stated_kecamatan(tmp_path):
     msgs = f.loc[f.rule == "region_unknown", "message"].tolist()
     assert any("'BACANGX'" in m and "mungkin maksudnya 'BACANG'" in m for m in msgs), msgs
     assert any("'KETAPANGG'" in m and "mungkin maksudnya 'KETAPANG'" in m for m in msgs), msgs
+
+
+def test_a_birth_year_alone_is_an_invalid_birth_date(tmp_path):
+    """TGL LAHIR "1985" (a year only) is not a real date: an error, not a 120-year-old read from Excel serial 1985."""
+    rows = [{**BASE, "TGL LAHIR": "1985"}, {**BASE, "NIK": "1971011708850002", "TGL LAHIR": "85"}]
+    f, _ = run_rules(_roll_from(tmp_path, rows), SETTINGS)
+    assert rows_of(f, "birthdate_invalid") == {1, 2}
+    assert not rows_of(f, "age_implausible")
