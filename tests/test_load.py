@@ -136,6 +136,20 @@ def test_refusals(tmp_path, content, message):
         load_roll(p)
 
 
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("DPT.xlsx", b"PK\x03\x04" + b"\x00" * 200, "Excel workbook"),
+    ("DPT.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "Excel workbook"),
+    ("DPT.csv", b"PAR1" + b"\x00" * 200 + b"PAR1", "Parquet"),
+])
+def test_a_workbook_or_parquet_read_as_csv_is_named(tmp_path, name, content, message):
+    """A clerk hands over the .xlsx itself (or Parquet under a .csv name / on stdin): say what the file is, not
+    'no name column'."""
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        load_roll(p)
+
+
 def test_missing_and_unreadable_files(tmp_path):
     with pytest.raises(InputError, match="not found"):
         load_roll(tmp_path / "nope.csv")

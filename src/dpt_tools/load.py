@@ -319,6 +319,10 @@ def sniff_csv(data: bytes, name: str, complete: bool = True) -> tuple[CsvHead, b
     """Encoding, delimiter and header from the first bytes, and ``data`` as UTF-8; the refusals of an unusable file
     (UTF-16 without a byte-order mark, empty — judged only when ``data`` is the ``complete`` file —, no header).
     One function for the whole-file reader and the reader of a roll in parts, so both decide alike."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+        raise InputError(f"{name}: an Excel workbook, not a CSV file; save it as CSV UTF-8 (or Parquet) first")
+    if data.startswith(b"PAR1"):
+        raise InputError(f"{name}: a Parquet file read as CSV; give it a .parquet name (standard input is CSV only)")
     encoding, bom = sniff_encoding(data[:SNIFF_BYTES])
     if encoding == "utf-8" and b"\x00" in data[:4096]:
         raise InputError(f"{name}: looks like UTF-16 without a byte-order mark; save it as CSV UTF-8")
