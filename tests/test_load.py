@@ -128,6 +128,7 @@ def test_sniffer_prefers_consistent_delimiter():
     (b"NIK;NAMA;TGL LAHIR", "header only"),  # no line end after the header
     (b"FOO;BAR\r\n1;2\r\n", "no name column"),
     (b"NAMA;ALAMAT\r\nBUDI;JL\r\n", "neither a NIK nor a birth-date"),
+    (b"'1971015708850002;BUDI;17-08-1985\r\n1971015708850003;ANI;17-08-1985\r\n", "no name column.*header row"),
 ])
 def test_refusals(tmp_path, content, message):
     p = tmp_path / "r.csv"
