@@ -249,6 +249,9 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
           no_problems: bool, no_duplicates: bool, next_path: str | None) -> None:
     """Generate a synthetic roll of Kota Pangkalpinang (invented people) with planted problems.
 
+    From 300 rows every rule is planted (rows listed in --truth), except tps_over_capacity (5,000 rows or more)
+    and row_malformed (--ragged K); placeholder birth dates occur at their natural rate. Smaller rolls are clean.
+
     \b
     Example:
         dpt synth --rows 20000 --seed 7 --out roll.csv --truth roll.truth.json
