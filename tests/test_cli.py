@@ -230,3 +230,14 @@ def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, cont
     assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
     assert "Traceback" not in err and not res.stdout
     assert not (tmp_path / "o").exists()  # nothing written
+
+
+def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):
+    """A cron job on a Latin-1 or ASCII locale: the verdict's dash and the table's rules cannot be encoded; the run
+    must still end with its real exit code (1), its verdict and its JSON, not an internal error (3)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "PYTHONIOENCODING": "ascii"}
+    for extra in ([], ["--quiet"], ["--json"]):
+        res = subprocess.run([sys.executable, "-m", "dpt_tools.cli", "validate", str(bad), *extra],
+                             capture_output=True, env=env, timeout=120)
+        assert res.returncode == 1, res.stderr
+        assert b"GAGAL" in res.stdout + res.stderr and b"internal error" not in res.stderr

@@ -445,6 +445,11 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
 
 def main() -> None:
     """Console entry point: user errors are one line + exit 2; a bug is one line + exit 3 (DPT_DEBUG=1 for more)."""
+    for stream in (sys.stdout, sys.stderr):
+        # a terminal that cannot show a character (an ASCII or Latin-1 locale under cron) gets '?' for it, not a
+        # crash that would turn exit code 1 into 3
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         _run()
     except SystemExit as exc:
