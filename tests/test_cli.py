@@ -241,3 +241,23 @@ def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):
                              capture_output=True, env=env, timeout=120)
         assert res.returncode == 1, res.stderr
         assert b"GAGAL" in res.stdout + res.stderr and b"internal error" not in res.stderr
+
+
+def test_an_internal_error_is_one_line_without_a_nik(good):
+    """A bug (exit 3) is reported in one line, and an exception text quoting a NIK does not put it on screen."""
+    code = (
+        "import sys\n"
+        "import dpt_tools.validate as v\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('value 1971015708850002 broke\\nsecond line')\n"
+        "v.validate_path = boom\n"
+        "from dpt_tools.cli import main\n"
+        f"sys.argv = ['dpt', 'validate', {str(good)!r}]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120)
+    err = res.stderr.decode()
+    assert res.returncode == 3
+    assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
+    assert "1971015708850002" not in err and "197101******0002" in err

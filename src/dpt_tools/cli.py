@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,13 +28,22 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 BIG_FILE = 20 * 1024 * 1024
 
 
+_NIK_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def say(message: str) -> None:
+    """One line on stderr: line breaks of a quoted exception text are joined, and a 16-digit number in it (a NIK a
+    library quoted) is masked, so an error never spreads over lines nor shows a full NIK."""
+    click.echo(_NIK_LIKE.sub(r"\1******\2", " ".join(message.split())), err=True)
+
+
 class InputProblem(click.ClickException):
     """A user-facing error: one line, exit code 2."""
 
     exit_code = EXIT_INPUT
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"dpt: {self.format_message()}", err=True)
+        say(f"dpt: {self.format_message()}")
 
 
 def _settings(ctx_opts: dict[str, Any]) -> Settings:
@@ -371,7 +381,7 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         if out_dir:
             write_diff_outputs(result, settings, out_dir, out_fmt, inputs=[old, new])
     except IntegrityError as exc:
-        click.echo(f"dpt: internal error ({exc}); nothing was written — please report it", err=True)
+        say(f"dpt: internal error ({exc}); nothing was written — please report it")
         sys.exit(EXIT_INTERNAL)
     except DptError as exc:
         raise InputProblem(str(exc)) from exc
@@ -480,13 +490,13 @@ def _run() -> None:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "dpt"
-        click.echo(f"dpt: {exc.format_message()} (see '{command} --help')", err=True)
+        say(f"dpt: {exc.format_message()} (see '{command} --help')")
         sys.exit(EXIT_INPUT)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code if isinstance(exc, InputProblem) else EXIT_INPUT)
     except OSError as exc:  # a file we were asked to read or write: a user's problem, said in one line
-        click.echo(f"dpt: {exc.filename or ''}: {exc.strerror or exc}".replace(": :", ":"), err=True)
+        say(f"dpt: {exc.filename or ''}: {exc.strerror or exc}".replace(": :", ":"))
         sys.exit(EXIT_INPUT)
     except click.Abort:
         click.echo("dpt: aborted", err=True)
@@ -495,15 +505,15 @@ def _run() -> None:
         click.echo("dpt: interrupted", err=True)
         sys.exit(130)
     except DptError as exc:
-        click.echo(f"dpt: {exc}", err=True)
+        say(f"dpt: {exc}")
         sys.exit(EXIT_INPUT)
     except SystemExit:
         raise
     except Exception as exc:
         if os.environ.get("DPT_DEBUG"):
             raise
-        click.echo(f"dpt: internal error ({type(exc).__name__}: {exc}); please report it — "
-                   "run with DPT_DEBUG=1 for details", err=True)
+        say(f"dpt: internal error ({type(exc).__name__}: {exc}); please report it — "
+            "run with DPT_DEBUG=1 for details")
         sys.exit(EXIT_INTERNAL)
 
 
