@@ -261,3 +261,26 @@ def test_an_internal_error_is_one_line_without_a_nik(good):
     assert res.returncode == 3
     assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
     assert "1971015708850002" not in err and "197101******0002" in err
+
+
+@pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
+def test_a_broken_internal_invariant_is_exit_3_not_an_input_error(good, tmp_path, extra):
+    """validate: an IntegrityError is a bug, not bad input: exit 3 as docs/contract.md says (diff already did so)."""
+    code = (
+        "import sys\n"
+        "import dpt_tools.validate as v\n"
+        "from dpt_tools.errors import IntegrityError\n"
+        "def broken(frame):\n"
+        "    raise IntegrityError('loaded roll: 1 value(s) break the schema')\n"
+        "import dpt_tools.chunked as c\n"
+        "v.check_roll_frame = c.check_roll_frame = broken\n"
+        "from dpt_tools.cli import main\n"
+        f"sys.argv = ['dpt', 'validate', {str(good)!r}, '--out', {str(tmp_path / 'o')!r}, *{extra!r}]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120)
+    err = res.stderr.decode()
+    assert res.returncode == 3, err
+    assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
+    assert not (tmp_path / "o").exists()

@@ -46,6 +46,22 @@ class InputProblem(click.ClickException):
         say(f"dpt: {self.format_message()}")
 
 
+class InternalProblem(click.ClickException):
+    """A broken internal invariant (``IntegrityError``): a bug, not bad input — one line, exit code 3."""
+
+    exit_code = EXIT_INTERNAL
+
+    def show(self, file: Any = None) -> None:
+        say(f"dpt: internal error ({self.format_message()}); nothing was written — please report it")
+
+
+def _problem(exc: DptError) -> click.ClickException:
+    """The user-facing form of a library error: bad input (exit 2) or a broken invariant (exit 3)."""
+    from .errors import IntegrityError
+
+    return InternalProblem(str(exc)) if isinstance(exc, IntegrityError) else InputProblem(str(exc))
+
+
 def _settings(ctx_opts: dict[str, Any]) -> Settings:
     try:
         return load_settings(
@@ -210,7 +226,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
                 parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, workers=jobs,
                                            progress=advance)
         except DptError as exc:
-            raise InputProblem(str(exc)) from exc
+            raise _problem(exc) from exc
         sys.exit(_render_validate(parted.summary, parted.failed(settings.fail_on), settings.lang, quiet, as_json))
     try:
         if out_dir:
@@ -224,7 +240,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
         if out_dir:
             write_outputs(result, settings, out_dir, fmt, seconds)
     except DptError as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
     sys.exit(_render_validate(summary(result, settings, seconds), result.failed(settings.fail_on), settings.lang,
                               quiet, as_json))
 
@@ -494,7 +510,7 @@ def _run() -> None:
         sys.exit(EXIT_INPUT)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code if isinstance(exc, InputProblem) else EXIT_INPUT)
+        sys.exit(exc.exit_code if isinstance(exc, InputProblem | InternalProblem) else EXIT_INPUT)
     except OSError as exc:  # a file we were asked to read or write: a user's problem, said in one line
         say(f"dpt: {exc.filename or ''}: {exc.strerror or exc}".replace(": :", ":"))
         sys.exit(EXIT_INPUT)
