@@ -285,3 +285,12 @@ def test_a_birth_year_alone_is_an_invalid_birth_date(tmp_path):
     f, _ = run_rules(_roll_from(tmp_path, rows), SETTINGS)
     assert rows_of(f, "birthdate_invalid") == {1, 2}
     assert not rows_of(f, "age_implausible")
+
+
+def test_a_tps_placeholder_is_no_tps_number(tmp_path):
+    """'-', 'X', 'N/A', '?' in the TPS column hold no TPS number: tps_missing, like an empty cell or 000."""
+    values = ["-", "X", "N/A", "?", "", "0", "TPS 3", "03"]
+    rows = [{**BASE, "NIK": f"19710117088500{i + 1:02d}", "NKK": f"19710112011500{i + 1:02d}", "TPS": v}
+            for i, v in enumerate(values)]
+    f, _ = run_rules(_roll_from(tmp_path, rows), SETTINGS)
+    assert rows_of(f, "tps_missing") == {1, 2, 3, 4, 5, 6}

@@ -27,8 +27,15 @@ def _place_keys(ctx: Context) -> list[str]:
 
 
 def tps_missing(ctx: Context) -> Hits:
-    """No TPS number, or TPS 000 (numbering starts at 001)."""
-    return Hits.from_mask(~ctx.present("tps") | ctx.isin("tps", ["000"]))
+    """No TPS number: empty, TPS 000 (numbering starts at 001), or a placeholder without a digit (``-``, ``X``,
+    ``N/A``). Only the rare values that are not three digits are searched for a digit."""
+    present = ctx.present("tps")
+    missing = ~present | ctx.isin("tps", ["000"])
+    odd = np.flatnonzero(present & ~ctx.digits("tps", 3))
+    if len(odd):
+        has_digit = pc.match_substring_regex(ctx.col("tps").take(pa.array(odd, type=pa.int64())), "[0-9]")
+        missing[odd[~np.asarray(pc.fill_null(has_digit, False).to_numpy(zero_copy_only=False))]] = True
+    return Hits.from_mask(missing)
 
 
 def tps_over_capacity(ctx: Context) -> Hits:
