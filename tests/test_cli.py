@@ -284,3 +284,24 @@ def test_a_broken_internal_invariant_is_exit_3_not_an_input_error(good, tmp_path
     assert res.returncode == 3, err
     assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
+def test_a_parquet_damaged_inside_names_the_file(tmp_path, extra):
+    """A Parquet file whose footer is sound but whose data pages are damaged: one line naming the file, exit 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "rusak.parquet"
+    n = 3000
+    pq.write_table(pa.table({"NIK": [f"19710117088{i:05d}" for i in range(n)],
+                             "NAMA": [f"ORANG NOMOR {i * 7919 % 10007}" for i in range(n)],
+                             "TGL LAHIR": ["17-08-1985"] * n}), p, compression="snappy")
+    data = bytearray(p.read_bytes())
+    for i in range(200, len(data) // 2, 97):
+        data[i] = (data[i] + 77) % 256
+    p.write_bytes(bytes(data))
+    res = _dpt("validate", str(p), *extra)
+    err = res.stderr.decode()
+    assert res.returncode == 2
+    assert len(err.strip().splitlines()) == 1 and "rusak.parquet" in err and "Parquet" in err, err

@@ -250,16 +250,26 @@ def _no_malformed() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
 
 
+_PARQUET_ERRORS = (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError)
+
+
 def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[RawRead]]:
     try:
         file = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+    except _PARQUET_ERRORS as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if not file.schema_arrow.names:
         raise InputError(f"{path}: Parquet file has no columns")
     total = max(1, file.metadata.num_rows)
     done = 0
-    for batch in file.iter_batches(batch_size=part_rows):
+    batches = file.iter_batches(batch_size=part_rows)
+    while True:
+        try:  # a sound footer over damaged data pages fails here, part by part, as the whole-file reader does
+            batch = next(batches)
+        except StopIteration:
+            break
+        except _PARQUET_ERRORS as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
         table = pa.Table.from_batches([batch])
         done += table.num_rows
         if progress is not None:
