@@ -184,3 +184,136 @@ def test_subprocess_workbook_given_as_roll_is_one_line_exit_2(tmp_path):
         err = res.stderr.decode().strip()
         assert res.returncode == 2, (args, err)
         assert len(err.splitlines()) == 1 and "Excel workbook" in err and "Traceback" not in err, (args, err)
+
+
+@pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
+def test_input_named_like_a_stale_output_survives(bad, tmp_path, extra):
+    """A clerk keeps the roll as hasil/findings.csv and writes Parquet findings into hasil/: the stale-output
+    cleanup (findings.csv of an earlier CSV run) must not delete the input."""
+    out = tmp_path / "hasil"
+    out.mkdir()
+    roll = out / "findings.csv"
+    roll.write_bytes(bad.read_bytes())
+    res = _dpt("validate", str(roll), "--out", str(out), "--format", "parquet", *extra)
+    assert res.returncode == 1, res.stderr
+    assert roll.read_bytes() == bad.read_bytes()
+    assert (out / "findings.parquet").exists()
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-mask"], ["--part-rows", "1"]])
+def test_a_nik_in_the_header_is_not_printed(tmp_path, extra):
+    """A NIK typed into a header cell (an unused column) comes back in summary.json's extra_columns, which --json
+    prints: the terminal never shows a full NIK, whatever the options."""
+    lines = GOOD.split("\r\n")
+    lines[0] += ";1971015708850099"
+    lines[1:3] = [line + ";x" for line in lines[1:3]]
+    p = tmp_path / "r.csv"
+    p.write_text("\r\n".join(lines))
+    res = _dpt("validate", str(p), "--json", *extra)
+    assert res.returncode == 0, res.stderr
+    assert "1971015708850099" not in (res.stdout + res.stderr).decode()
+    assert json.loads(res.stdout)["extra_columns"] == ["197101******0099"]
+
+
+def test_every_command_help_ends_with_a_worked_example():
+    """`--help` on the group and on every subcommand shows an example that runs that very command."""
+    assert "dpt validate " in run("--help").output.split("Example")[-1]
+    for name in cli.commands:
+        out = run(name, "--help").output
+        assert "Example" in out, name
+        assert f"dpt {name} " in out.split("Example")[-1], name
+
+
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("missing.csv", None, "file not found"),
+    ("empty.csv", b"", "file is empty"),
+    ("header.csv", GOOD.splitlines()[0].encode() + b"\r\n", "header only"),
+    ("broken.parquet", b"PAR1 not really a parquet file", "not a readable Parquet file"),
+    ("nothing.csv", b"A;B;C\r\n1971015708850002;2;3\r\n", "no name column"),
+])
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--part-rows", "1"]])
+def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, content, says, extra):
+    p = tmp_path / name
+    if content is not None:
+        p.write_bytes(content)
+    res = _dpt("validate", str(p), "--out", str(tmp_path / "o"), *extra)
+    err = res.stderr.decode()
+    assert res.returncode == 2
+    assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
+    assert "Traceback" not in err and not res.stdout
+    assert not (tmp_path / "o").exists()  # nothing written
+
+
+def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):
+    """A cron job on a Latin-1 or ASCII locale: the verdict's dash and the table's rules cannot be encoded; the run
+    must still end with its real exit code (1), its verdict and its JSON, not an internal error (3)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "PYTHONIOENCODING": "ascii"}
+    for extra in ([], ["--quiet"], ["--json"]):
+        res = subprocess.run([sys.executable, "-m", "dpt_tools.cli", "validate", str(bad), *extra],
+                             capture_output=True, env=env, timeout=120)
+        assert res.returncode == 1, res.stderr
+        assert b"GAGAL" in res.stdout + res.stderr and b"internal error" not in res.stderr
+
+
+def test_an_internal_error_is_one_line_without_a_nik(good):
+    """A bug (exit 3) is reported in one line, and an exception text quoting a NIK does not put it on screen."""
+    code = (
+        "import sys\n"
+        "import dpt_tools.validate as v\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('value 1971015708850002 broke\\nsecond line')\n"
+        "v.validate_path = boom\n"
+        "from dpt_tools.cli import main\n"
+        f"sys.argv = ['dpt', 'validate', {str(good)!r}]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120)
+    err = res.stderr.decode()
+    assert res.returncode == 3
+    assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
+    assert "1971015708850002" not in err and "197101******0002" in err
+
+
+@pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
+def test_a_broken_internal_invariant_is_exit_3_not_an_input_error(good, tmp_path, extra):
+    """validate: an IntegrityError is a bug, not bad input: exit 3 as docs/contract.md says (diff already did so)."""
+    code = (
+        "import sys\n"
+        "import dpt_tools.validate as v\n"
+        "from dpt_tools.errors import IntegrityError\n"
+        "def broken(frame):\n"
+        "    raise IntegrityError('loaded roll: 1 value(s) break the schema')\n"
+        "import dpt_tools.chunked as c\n"
+        "v.check_roll_frame = c.check_roll_frame = broken\n"
+        "from dpt_tools.cli import main\n"
+        f"sys.argv = ['dpt', 'validate', {str(good)!r}, '--out', {str(tmp_path / 'o')!r}, *{extra!r}]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120)
+    err = res.stderr.decode()
+    assert res.returncode == 3, err
+    assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
+def test_a_parquet_damaged_inside_names_the_file(tmp_path, extra):
+    """A Parquet file whose footer is sound but whose data pages are damaged: one line naming the file, exit 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "rusak.parquet"
+    n = 3000
+    pq.write_table(pa.table({"NIK": [f"19710117088{i:05d}" for i in range(n)],
+                             "NAMA": [f"ORANG NOMOR {i * 7919 % 10007}" for i in range(n)],
+                             "TGL LAHIR": ["17-08-1985"] * n}), p, compression="snappy")
+    data = bytearray(p.read_bytes())
+    for i in range(200, len(data) // 2, 97):
+        data[i] = (data[i] + 77) % 256
+    p.write_bytes(bytes(data))
+    res = _dpt("validate", str(p), *extra)
+    err = res.stderr.decode()
+    assert res.returncode == 2
+    assert len(err.strip().splitlines()) == 1 and "rusak.parquet" in err and "Parquet" in err, err

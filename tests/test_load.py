@@ -129,9 +129,24 @@ def test_sniffer_prefers_consistent_delimiter():
     (b"NIK;NAMA;TGL LAHIR", "header only"),  # no line end after the header
     (b"FOO;BAR\r\n1;2\r\n", "no name column"),
     (b"NAMA;ALAMAT\r\nBUDI;JL\r\n", "neither a NIK nor a birth-date"),
+    (b"'1971015708850002;BUDI;17-08-1985\r\n1971015708850003;ANI;17-08-1985\r\n", "no name column.*header row"),
 ])
 def test_refusals(tmp_path, content, message):
     p = tmp_path / "r.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        load_roll(p)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("DPT.xlsx", b"PK\x03\x04" + b"\x00" * 200, "Excel workbook"),
+    ("DPT.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "Excel workbook"),
+    ("DPT.csv", b"PAR1" + b"\x00" * 200 + b"PAR1", "Parquet"),
+])
+def test_a_workbook_or_parquet_read_as_csv_is_named(tmp_path, name, content, message):
+    """A clerk hands over the .xlsx itself (or Parquet under a .csv name / on stdin): say what the file is, not
+    'no name column'."""
+    p = tmp_path / name
     p.write_bytes(content)
     with pytest.raises(InputError, match=message):
         load_roll(p)

@@ -249,3 +249,48 @@ def test_grouping_helpers_match_the_plain_definitions():
     per_key = pd.Series(values).groupby(keys).nunique()
     assert (mixed(keys, values) == (pd.Series(keys).map(per_key) > 1).to_numpy()).all()
     assert not mixed(keys[:1], values[:1]).any() and not repeated(keys[:0]).any()
+
+
+def test_a_nik_typed_into_a_place_column_is_masked_in_messages_too(tmp_path):
+    """A shifted line can put a NIK into the kelurahan or TPS column: its value is masked, and so must be the
+    message that quotes it (region name, TPS list), unless --no-mask."""
+    rows = [{**BASE, "KELURAHAN": "1971011708850009"},
+            {**BASE, "NIK": "1971011708850002", "TPS": "1971011708850010"},
+            {**BASE, "NIK": "1971011708850003"}]
+    roll = _roll_from(tmp_path, rows)
+    f, _ = run_rules(roll, SETTINGS)
+    assert {"region_unknown", "family_split_tps"} <= set(f.rule)
+    shown = f["value"] + " " + f["message"]
+    assert not shown.str.contains(r"(?<![0-9])[0-9]{16}(?![0-9])").any(), shown.tolist()
+    assert shown.str.contains("197101******0009", regex=False).any()
+    plain, _ = run_rules(roll, Settings(mask=False))
+    assert plain["message"].str.contains("1971011708850009", regex=False).any()
+
+
+def test_region_suggestion_looks_beyond_the_stated_kecamatan(tmp_path):
+    """BACANGX typed under the wrong kecamatan: nothing in PANGKAL BALAM is close, BACANG (in BUKIT INTAN) is; the
+    clerk still gets the closest valid name."""
+    rows = [{**BASE, "KELURAHAN": "BACANGX", "KECAMATAN": "PANGKAL BALAM"},
+            {**BASE, "NIK": "1971011708850002", "KELURAHAN": "KETAPANGG", "KECAMATAN": "PANGKAL BALAM"}]
+    roll = _roll_from(tmp_path, rows)
+    f, _ = run_rules(roll, SETTINGS)
+    msgs = f.loc[f.rule == "region_unknown", "message"].tolist()
+    assert any("'BACANGX'" in m and "mungkin maksudnya 'BACANG'" in m for m in msgs), msgs
+    assert any("'KETAPANGG'" in m and "mungkin maksudnya 'KETAPANG'" in m for m in msgs), msgs
+
+
+def test_a_birth_year_alone_is_an_invalid_birth_date(tmp_path):
+    """TGL LAHIR "1985" (a year only) is not a real date: an error, not a 120-year-old read from Excel serial 1985."""
+    rows = [{**BASE, "TGL LAHIR": "1985"}, {**BASE, "NIK": "1971011708850002", "TGL LAHIR": "85"}]
+    f, _ = run_rules(_roll_from(tmp_path, rows), SETTINGS)
+    assert rows_of(f, "birthdate_invalid") == {1, 2}
+    assert not rows_of(f, "age_implausible")
+
+
+def test_a_tps_placeholder_is_no_tps_number(tmp_path):
+    """'-', 'X', 'N/A', '?' in the TPS column hold no TPS number: tps_missing, like an empty cell or 000."""
+    values = ["-", "X", "N/A", "?", "", "0", "TPS 3", "03"]
+    rows = [{**BASE, "NIK": f"19710117088500{i + 1:02d}", "NKK": f"19710112011500{i + 1:02d}", "TPS": v}
+            for i, v in enumerate(values)]
+    f, _ = run_rules(_roll_from(tmp_path, rows), SETTINGS)
+    assert rows_of(f, "tps_missing") == {1, 2, 3, 4, 5, 6}

@@ -633,3 +633,19 @@ def test_dropped_middle_names_of_chinese_indonesian_names_not_hakka() -> None:
     assert any(a.split()[0] in chindo_given and a.split()[-1] in chindo_surnames for a, _ in dropped)
     hakka = set(S._HAKKA_SURNAME)
     assert not any(a.split()[0] in hakka and len(a.split()) == 3 for a, _ in pairs)
+
+
+def test_shipped_sample_is_an_excel_export_whose_truth_holds():
+    """sample_data/: ~5,000 rows in the messy Excel form (BOM, ';', CRLF, apostrophes) plus a Parquet copy, and
+    the truth file names exactly the rows on which validate finds each planted problem."""
+    from dpt_tools.config import Settings
+    from dpt_tools.validate import validate_path
+
+    here = Path(__file__).resolve().parents[1] / "sample_data"
+    raw = (here / "dpt_pangkalpinang_sample.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.split(b"\r\n")[0] and b";'" in raw
+    truth = json.loads((here / "dpt_pangkalpinang_sample.truth.json").read_text(encoding="utf-8"))
+    assert pq.read_metadata(here / "dpt_pangkalpinang_sample.parquet").num_rows == truth["rows"] == 5000
+    found = validate_path(here / "dpt_pangkalpinang_sample.csv", Settings()).findings
+    for code, rows in truth["planted"].items():
+        assert set(found.loc[found.rule == code, "row_number"]) == set(rows), code

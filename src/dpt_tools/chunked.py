@@ -74,6 +74,7 @@ from .load import (
     sniff_csv,
     stray_quote,
 )
+from .nik import shown_headers
 from .output import FORMULA_START, atomic_paths, guard_formulas, to_arrow, write_json
 from .rules.base import SEVERITIES, Context
 from .rules.catalog import RULES
@@ -249,16 +250,26 @@ def _no_malformed() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
 
 
+_PARQUET_ERRORS = (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError)
+
+
 def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[RawRead]]:
     try:
         file = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+    except _PARQUET_ERRORS as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if not file.schema_arrow.names:
         raise InputError(f"{path}: Parquet file has no columns")
     total = max(1, file.metadata.num_rows)
     done = 0
-    for batch in file.iter_batches(batch_size=part_rows):
+    batches = file.iter_batches(batch_size=part_rows)
+    while True:
+        try:  # a sound footer over damaged data pages fails here, part by part, as the whole-file reader does
+            batch = next(batches)
+        except StopIteration:
+            break
+        except _PARQUET_ERRORS as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
         table = pa.Table.from_batches([batch])
         done += table.num_rows
         if progress is not None:
@@ -769,6 +780,7 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
             at = 1 if notes and notes[0] == STRAY_QUOTE_NOTE else 0  # where the whole-file reader puts it
             notes.insert(at, f"{blank_count} empty line(s) skipped (rows {shown}{more}); row numbers keep "
                              "counting them")
+        mapped, extras = shown_headers(template.mapping, template.extras)
         summ = {
             "tool": "dpt-tools",
             "version": __version__,
@@ -778,8 +790,8 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
             "input_format": template.dialect.format,
             "rows": sum(r.rows for r in results),
             "election": settings.as_dict(),
-            "columns_mapped": template.mapping,
-            "extra_columns": template.extras,
+            "columns_mapped": mapped,
+            "extra_columns": extras,
             "rules_skipped": state.skipped,
             "notes": notes,
             "blank_rows": blank_count,

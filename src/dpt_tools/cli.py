@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,13 +28,38 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 BIG_FILE = 20 * 1024 * 1024
 
 
+_NIK_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def say(message: str) -> None:
+    """One line on stderr: line breaks of a quoted exception text are joined, and a 16-digit number in it (a NIK a
+    library quoted) is masked, so an error never spreads over lines nor shows a full NIK."""
+    click.echo(_NIK_LIKE.sub(r"\1******\2", " ".join(message.split())), err=True)
+
+
 class InputProblem(click.ClickException):
     """A user-facing error: one line, exit code 2."""
 
     exit_code = EXIT_INPUT
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"dpt: {self.format_message()}", err=True)
+        say(f"dpt: {self.format_message()}")
+
+
+class InternalProblem(click.ClickException):
+    """A broken internal invariant (``IntegrityError``): a bug, not bad input — one line, exit code 3."""
+
+    exit_code = EXIT_INTERNAL
+
+    def show(self, file: Any = None) -> None:
+        say(f"dpt: internal error ({self.format_message()}); nothing was written — please report it")
+
+
+def _problem(exc: DptError) -> click.ClickException:
+    """The user-facing form of a library error: bad input (exit 2) or a broken invariant (exit 3)."""
+    from .errors import IntegrityError
+
+    return InternalProblem(str(exc)) if isinstance(exc, IntegrityError) else InputProblem(str(exc))
 
 
 def _settings(ctx_opts: dict[str, Any]) -> Settings:
@@ -200,7 +226,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
                 parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, workers=jobs,
                                            progress=advance)
         except DptError as exc:
-            raise InputProblem(str(exc)) from exc
+            raise _problem(exc) from exc
         sys.exit(_render_validate(parted.summary, parted.failed(settings.fail_on), settings.lang, quiet, as_json))
     try:
         if out_dir:
@@ -214,7 +240,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
         if out_dir:
             write_outputs(result, settings, out_dir, fmt, seconds)
     except DptError as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
     sys.exit(_render_validate(summary(result, settings, seconds), result.failed(settings.fail_on), settings.lang,
                               quiet, as_json))
 
@@ -248,6 +274,9 @@ def _render_validate(summ: dict[str, Any], failed: bool, lang: str, quiet: bool,
 def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: str, ragged: int,
           no_problems: bool, no_duplicates: bool, next_path: str | None) -> None:
     """Generate a synthetic roll of Kota Pangkalpinang (invented people) with planted problems.
+
+    From 300 rows every rule is planted (rows listed in --truth), except tps_over_capacity (5,000 rows or more)
+    and row_malformed (--ragged K); placeholder birth dates occur at their natural rate. Smaller rolls are clean.
 
     \b
     Example:
@@ -373,7 +402,7 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         if out_dir:
             write_diff_outputs(result, settings, out_dir, out_fmt, inputs=[old, new])
     except IntegrityError as exc:
-        click.echo(f"dpt: internal error ({exc}); nothing was written — please report it", err=True)
+        say(f"dpt: internal error ({exc}); nothing was written — please report it")
         sys.exit(EXIT_INTERNAL)
     except DptError as exc:
         raise InputProblem(str(exc)) from exc
@@ -447,6 +476,11 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
 
 def main() -> None:
     """Console entry point: user errors are one line + exit 2; a bug is one line + exit 3 (DPT_DEBUG=1 for more)."""
+    for stream in (sys.stdout, sys.stderr):
+        # a terminal that cannot show a character (an ASCII or Latin-1 locale under cron) gets '?' for it, not a
+        # crash that would turn exit code 1 into 3
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         _run()
     except SystemExit as exc:
@@ -477,13 +511,13 @@ def _run() -> None:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "dpt"
-        click.echo(f"dpt: {exc.format_message()} (see '{command} --help')", err=True)
+        say(f"dpt: {exc.format_message()} (see '{command} --help')")
         sys.exit(EXIT_INPUT)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code if isinstance(exc, InputProblem) else EXIT_INPUT)
+        sys.exit(exc.exit_code if isinstance(exc, InputProblem | InternalProblem) else EXIT_INPUT)
     except OSError as exc:  # a file we were asked to read or write: a user's problem, said in one line
-        click.echo(f"dpt: {exc.filename or ''}: {exc.strerror or exc}".replace(": :", ":"), err=True)
+        say(f"dpt: {exc.filename or ''}: {exc.strerror or exc}".replace(": :", ":"))
         sys.exit(EXIT_INPUT)
     except click.Abort:
         click.echo("dpt: aborted", err=True)
@@ -492,15 +526,15 @@ def _run() -> None:
         click.echo("dpt: interrupted", err=True)
         sys.exit(130)
     except DptError as exc:
-        click.echo(f"dpt: {exc}", err=True)
+        say(f"dpt: {exc}")
         sys.exit(EXIT_INPUT)
     except SystemExit:
         raise
     except Exception as exc:
         if os.environ.get("DPT_DEBUG"):
             raise
-        click.echo(f"dpt: internal error ({type(exc).__name__}: {exc}); please report it — "
-                   "run with DPT_DEBUG=1 for details", err=True)
+        say(f"dpt: internal error ({type(exc).__name__}: {exc}); please report it — "
+            "run with DPT_DEBUG=1 for details")
         sys.exit(EXIT_INTERNAL)
 
 

@@ -529,6 +529,9 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
     mapping_idx = map_headers(header, column_map)
     fields_present = [f for f in FIELDS if f in mapping_idx.values()]
     if "nama" not in fields_present:
+        if any(re.fullmatch(r"'?[0-9]{16}", h.strip()) for h in header):  # a NIK where a header should be
+            raise InputError(f"{source}: no name column: the first line holds a 16-digit number, so the header row "
+                             "seems to be missing; add one (NIK, NAMA, TGL LAHIR, …)")
         raise InputError(f"{source}: no name column (expected a header such as NAMA or NAMA PEMILIH; "
                          f"use --map HEADER=nama)")
     if "nik" not in fields_present and "tanggal_lahir" not in fields_present:

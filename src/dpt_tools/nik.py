@@ -7,6 +7,7 @@ does not put the birth after the reference date (the election day): a voter is n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,3 +111,27 @@ def mask_id(values: ArrayLike) -> pa.Array:
     tail = pc.utf8_slice_codeunits(arr, 12, 1 << 30)
     stars = pc.replace_substring_regex(mid, pattern=".", replacement="*")
     return pc.binary_join_element_wise(head, stars, tail, "")
+
+
+def mask_ids_in_text(values: ArrayLike) -> pa.Array:
+    """Mask digits 7–12 of every 16-digit number inside free text (``Kelurahan '197101******0009'``).
+
+    Why: a shifted line can put a NIK into a place column, and messages quote place values; a message must not
+    show what the masked ``value`` beside it hides."""
+    arr = flat(as_string_array(values))
+    for _ in range(2):  # twice: two numbers one character apart share that character (RE2 has no lookaround)
+        arr = pc.replace_substring_regex(arr, pattern=r"(^|[^0-9])([0-9]{6})[0-9]{6}([0-9]{4})($|[^0-9])",
+                                         replacement=r"\1\2******\3\4")
+    return arr
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
+
+
+def shown_headers(mapping: dict[str, str], extras: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Header names as a summary shows them: a NIK typed into a header cell is masked (``--json`` prints the summary,
+    and the terminal never shows a full NIK, whatever the options). Other headers are unchanged."""
+    def shown(name: str) -> str:
+        return _ID_IN_TEXT.sub(r"\1******\2", name)
+
+    return {shown(h): f for h, f in mapping.items()}, [shown(h) for h in extras]

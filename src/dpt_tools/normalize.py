@@ -380,8 +380,9 @@ def dates(values: ArrayLike) -> np.ndarray:
     """Birth dates in any export format → ``datetime64[D]`` (NaT where missing or not a real date).
 
     Accepted: ``dd-mm-yyyy``, ``dd/mm/yyyy``, ``dd.mm.yyyy``, ``yyyy-mm-dd`` (optionally with a time),
-    ``17 Agustus 1985`` / ``17-Agu-1985`` (Indonesian or English month names) and Excel serial day numbers.
-    Two-digit years are refused: the century cannot be known without guessing.
+    ``17 Agustus 1985`` / ``17-Agu-1985`` (Indonesian or English month names) and Excel serial day numbers from
+    2100 (30 Sep 1905). Two-digit years are refused: the century cannot be known without guessing; so is a year
+    alone (``1985``), which is not a serial.
     """
     return per_unique(_dates, values)
 
@@ -413,8 +414,9 @@ def _dates(values: pa.Array) -> np.ndarray:
     hit = np.asarray(pc.fill_null(pc.is_valid(st), False).to_numpy(zero_copy_only=False)) & (year < 0)
     if hit.any():
         serial = _ints(pc.struct_field(st, "n"))
-        # Excel serials for plausible birth dates: 1900-03-01 (61) to 2099 (73050); day 60 is Excel's fake 29 Feb
-        ok = hit & (serial >= 61) & (serial <= 73050)
+        # Excel serials for birth dates of living people: 1905-09-30 (2100) to 2099 (73050). A smaller number is a
+        # year alone ("1985" would be 7 June 1905) or a fragment ("85"): reading it as a day count would be a guess
+        ok = hit & (serial >= 2100) & (serial <= 73050)
         out = np.where(ok, EXCEL_EPOCH + serial.astype("timedelta64[D]"), out)
     return out
 

@@ -147,9 +147,8 @@ def atomic_paths(targets: list[Path], inputs: list[str | Path] | None = None,
             for tmp, target in zip(temps[:-1], targets[:-1], strict=True):
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, target)
-            keep = {Path(i).resolve() for i in inputs or [] if str(i) != "-"}
-            for old in stale or []:  # never an input that happens to bear an output's name
-                if old.exists() and old not in targets and old.resolve() not in keep:
+            for old in stale or []:
+                if old.exists() and old not in targets and not _is_input(old, inputs or []):
                     old.unlink()
             target = targets[-1]
             os.chmod(temps[-1], 0o644)
@@ -190,6 +189,18 @@ def _remove_leftovers(out_dir: Path, targets: list[Path]) -> None:
             for old in target.parent.glob(f".{target.name}.*.tmp"):
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+
+def _is_input(path: Path, inputs: list[str | Path]) -> bool:
+    """True when ``path`` is one of the input files (by any name: a symbolic or hard link counts too). Why: a roll
+    kept as ``hasil/findings.csv`` must survive a run that writes Parquet findings into ``hasil/``."""
+    for item in inputs:
+        if str(item) == "-":
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, item):
+                return True
+    return False
 
 
 def check_targets(targets: list[Path], inputs: list[str | Path]) -> None:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from . import __version__
 from .config import Settings
 from .load import Roll, load_roll
-from .nik import mask_id
+from .nik import mask_id, shown_headers
 from .normalize import flat
 from .output import atomic_paths, write_frame, write_json
 from .rules.base import SEVERITIES, Context, Rule, render
@@ -195,6 +195,7 @@ def validate_roll(roll: Roll, settings: Settings, progress: Progress | None = No
 
 def summary(result: Validation, settings: Settings, seconds: float | None = None) -> dict[str, Any]:
     roll = result.roll
+    mapped, extras = shown_headers(roll.mapping, roll.extras)
     return {
         "tool": "dpt-tools",
         "version": __version__,
@@ -204,8 +205,8 @@ def summary(result: Validation, settings: Settings, seconds: float | None = None
         "input_format": roll.dialect.format,
         "rows": len(roll),
         "election": settings.as_dict(),
-        "columns_mapped": roll.mapping,
-        "extra_columns": roll.extras,
+        "columns_mapped": mapped,
+        "extra_columns": extras,
         "rules_skipped": result.skipped,
         "notes": roll.notes,
         "blank_rows": len(roll.blank_rows),

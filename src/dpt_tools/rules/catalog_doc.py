@@ -1,6 +1,7 @@
 """The rule catalogue as Markdown, generated from the registry so ``docs/rules.md`` cannot drift from the code.
 
-``python -m dpt_tools.rules.catalog_doc > docs/rules.md`` rewrites the table part; the test suite compares it.
+``python -m dpt_tools.rules.catalog_doc [docs/rules.md]`` rewrites the table part of the file in place (not a
+redirect: the rest of the document is kept); the test suite compares it.
 """
 
 from __future__ import annotations

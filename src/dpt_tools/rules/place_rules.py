@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from ..nik import mask_ids_in_text
 from ..regions import load_regions, name_key
 from .base import Context, Hits, combine_codes, join_groups, mixed
 
@@ -26,8 +27,15 @@ def _place_keys(ctx: Context) -> list[str]:
 
 
 def tps_missing(ctx: Context) -> Hits:
-    """No TPS number, or TPS 000 (numbering starts at 001)."""
-    return Hits.from_mask(~ctx.present("tps") | ctx.isin("tps", ["000"]))
+    """No TPS number: empty, TPS 000 (numbering starts at 001), or a placeholder without a digit (``-``, ``X``,
+    ``N/A``). Only the rare values that are not three digits are searched for a digit."""
+    present = ctx.present("tps")
+    missing = ~present | ctx.isin("tps", ["000"])
+    odd = np.flatnonzero(present & ~ctx.digits("tps", 3))
+    if len(odd):
+        has_digit = pc.match_substring_regex(ctx.col("tps").take(pa.array(odd, type=pa.int64())), "[0-9]")
+        missing[odd[~np.asarray(pc.fill_null(has_digit, False).to_numpy(zero_copy_only=False))]] = True
+    return Hits.from_mask(missing)
 
 
 def tps_over_capacity(ctx: Context) -> Hits:
@@ -39,7 +47,17 @@ def tps_over_capacity(ctx: Context) -> Hits:
     if not over.any():
         return Hits.none()
     kel = pc.fill_null(ctx.col("kelurahan"), "-")
-    return Hits.from_mask(over, count=size, max=str(ctx.settings.tps_max), tps=ctx.col("tps"), kelurahan=kel)
+    hits = Hits.from_mask(over, count=size, max=str(ctx.settings.tps_max), tps=ctx.col("tps"), kelurahan=kel)
+    return _mask_quoted(ctx, hits, "tps", "kelurahan")
+
+
+def _mask_quoted(ctx: Context, hits: Hits, *params: str) -> Hits:
+    """Mask NIK-like numbers in the place values a message quotes (a shifted line can put a NIK there), as the
+    ``value`` column is masked, unless the user asked for ``--no-mask``."""
+    if ctx.settings.mask:
+        for name in params:
+            hits.params[name] = mask_ids_in_text(hits.params[name])
+    return hits
 
 
 def family_split_tps(ctx: Context) -> Hits:
@@ -75,7 +93,7 @@ def family_split_tps(ctx: Context) -> Hits:
     fam_ids, joined = join_groups(pairs["family"].to_numpy(), pairs["tps"].to_numpy())
     lookup = np.empty(int(family.max()) + 1, dtype=object)
     lookup[fam_ids] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
-    return Hits(pos, {"tps_list": lookup[family], "count": n_tps[family].astype(str)})
+    return _mask_quoted(ctx, Hits(pos, {"tps_list": lookup[family], "count": n_tps[family].astype(str)}), "tps_list")
 
 
 # --------------------------------------------------------------------------------------------------- regions
@@ -147,10 +165,15 @@ def _details(problems: list[tuple[int, str, str, Any]], ref: dict) -> list[tuple
         if kind == "unknown":
             wanted.setdefault(detail[1], []).append(i)
     hints: dict[int, str] = {}
-    for scope, idx in wanted.items():
-        queries = [problems[i][3][0] for i in idx]
-        for i, hint in zip(idx, _suggest_many(queries, _scope(ref, scope)), strict=True):
-            hints[i] = hint
+    while wanted:
+        wider: dict[tuple, list[int]] = {}
+        for scope, idx in wanted.items():
+            queries = [problems[i][3][0] for i in idx]
+            for i, hint in zip(idx, _suggest_many(queries, _scope(ref, scope)), strict=True):
+                hints[i] = hint
+                if not hint and _wider(scope):  # nothing close here: look in the enclosing region
+                    wider.setdefault(_wider(scope), []).append(i)
+        wanted = wider
     out = []
     for i, (combo, fld, kind, detail) in enumerate(problems):
         if kind == "unknown":
@@ -164,6 +187,19 @@ def _details(problems: list[tuple[int, str, str, Any]], ref: dict) -> list[tuple
             text_en = f"is not inside the stated district (it is in Kecamatan {detail})"
         out.append((combo, fld, text_id, text_en))
     return out
+
+
+def _wider(scope: tuple) -> tuple | None:
+    """The enclosing scope to suggest from when nothing in ``scope`` is close (a kelurahan typed under the wrong
+    kecamatan): kecamatan → kabupaten → everywhere."""
+    if scope[0] == "kel_by_kec":
+        kab = scope[1][0]
+        return ("kel_by_kab", kab) if kab is not None else ("kel_names",)
+    if scope[0] == "kel_by_kab":
+        return ("kel_names",)
+    if scope[0] == "kec_by_kab":
+        return ("kec_names",)
+    return None
 
 
 def _home_kecamatan(kel: str, kab: str | None, kec: str, ref: dict) -> str | None:
@@ -326,11 +362,12 @@ def region_unknown(ctx: Context) -> Hits:
     per_row = per_row.sort_values(["pos", "field"], kind="stable")
     flds = per_row["field"].to_numpy(dtype=object)
     pos = per_row["pos"].to_numpy()
-    return Hits(pos, {"level_id": per_row["field"].map(_LEVEL_ID).to_numpy(dtype=object),
+    hits = Hits(pos, {"level_id": per_row["field"].map(_LEVEL_ID).to_numpy(dtype=object),
                       "level_en": per_row["field"].map(_LEVEL_EN).to_numpy(dtype=object),
                       "value": _values_by_field(ctx, pos, flds),
                       "detail_id": per_row["detail_id"].to_numpy(dtype=object),
                       "detail_en": per_row["detail_en"].to_numpy(dtype=object)}, fields=flds)
+    return _mask_quoted(ctx, hits, "value")
 
 
 def _values_by_field(ctx: Context, pos: np.ndarray, flds: np.ndarray) -> np.ndarray:
