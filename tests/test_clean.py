@@ -129,7 +129,7 @@ def test_conservation_is_checked_in_code(planted_roll, monkeypatch, tmp_path):
     original = clean_mod.canonical_frame
     monkeypatch.setattr(clean_mod, "canonical_frame", lambda roll: original(roll).iloc[1:])
     res = CliRunner().invoke(cli, ["clean", str(planted_roll[0]), "--out", str(tmp_path / "o"), "--no-dedupe"])
-    assert res.exit_code == 2
+    assert res.exit_code == 3  # a broken invariant is a bug (docs/contract.md), not bad input
     assert "not conserved" in res.output
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 

@@ -76,7 +76,7 @@ def _settings(ctx_opts: dict[str, Any]) -> Settings:
             mask=False if ctx_opts.get("no_mask") else None,
         )
     except DptError as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
 
 
 def _console(stderr: bool = False) -> Console:
@@ -305,7 +305,7 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
             write_roll(df2, next_path, style=style, seed=seed + 1, shuffle_columns=True)
             write_json(truth2, Path(next_path).with_suffix(".truth.json"))
     except (DptError, ValueError) as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
     _console(stderr=True).print(f"{len(df):,} rows → {escape(out_path)}")
 
 
@@ -349,7 +349,7 @@ def clean(roll: str, out_dir: str, fmt: str, keep_invalid: bool, no_dedupe: bool
             result = clean_path(roll, settings, keep_invalid=keep_invalid, dedupe=not no_dedupe)
         paths = write_clean_outputs(result, out_dir, fmt, time.perf_counter() - start)
     except DptError as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
     print_clean(_console(), result, paths, settings.lang, quiet=quiet)
     sys.exit(EXIT_OK)
 
@@ -405,7 +405,7 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         say(f"dpt: internal error ({exc}); nothing was written — please report it")
         sys.exit(EXIT_INTERNAL)
     except DptError as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
     if as_json:
         click.echo(json.dumps(result.summary, ensure_ascii=False, indent=2))
         print_diff(_console(stderr=True), result.summary, settings.lang, quiet=True)
@@ -463,7 +463,7 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
         if out_dir:
             write_dedupe_outputs(result, settings, out_dir, fmt, inputs=list(rolls))
     except DptError as exc:
-        raise InputProblem(str(exc)) from exc
+        raise _problem(exc) from exc
     summ = summary(result, settings)
     failed = dd_fail_on != "never" and result.has_duplicates()
     if as_json:
