@@ -85,3 +85,24 @@ def test_same_result_from_loaded_rolls(tmp_path, base):
     a, b = _pair(tmp_path, base, new)
     r = diff_rolls(load_roll(a), load_roll(b), OPEN)
     assert r.summary["changed"] == 0 and r.summary["moved"] == 0
+
+
+def test_terminal_table_shows_moved_in_and_out_per_region(tmp_path, base):
+    """The plenary reads the table: a kelurahan that loses three voters to another shows them as moved out."""
+    from click.testing import CliRunner
+
+    from dpt_tools.cli import cli
+
+    new = base.copy()
+    places = sorted(base["kelurahan"].unique())
+    who = base.index[base["kelurahan"] == places[0]][:3]
+    new.loc[who, "kelurahan"] = places[1]
+    new.loc[who, "kecamatan"] = base.loc[base["kelurahan"] == places[1], "kecamatan"].iloc[0]
+    a, b = _pair(tmp_path, base, new)
+    res = CliRunner().invoke(cli, ["diff", str(a), str(b), "--lang", "en"], terminal_width=250)
+    assert res.exit_code == 0, res.output
+    head = next(line for line in res.stdout.splitlines() if "Moved in" in line)
+    assert "Moved out" in head
+    row = next(line for line in res.stdout.splitlines() if places[0] in line)
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    assert cells[-2:] == ["0", "3"], row  # moved in, moved out

@@ -52,7 +52,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "diff_col_added": {"id": "+Masuk", "en": "+Added"},
     "diff_col_removed": {"id": "−Keluar", "en": "−Removed"},
     "diff_col_changed": {"id": "Berubah", "en": "Changed"},
-    "diff_col_moved": {"id": "Pindah", "en": "Moved"},
+    "diff_col_moved": {"id": "Pindah masuk", "en": "Moved in"},
+    "diff_col_moved_out": {"id": "Pindah keluar", "en": "Moved out"},
     "diff_region_empty": {"id": "(kosong)", "en": "(empty)"},
     "diff_total": {"id": "JUMLAH", "en": "TOTAL"},
     "diff_overall": {

@@ -63,7 +63,8 @@ def _lp(by_sex: dict[str, int]) -> str:
 
 
 def diff_table(summary: dict[str, Any], lang: str) -> Table:
-    """One line per region (old and new totals with the L/P split, +added, −removed, changed, moved) and a total."""
+    """One line per region (old and new totals with the L/P split, +added, −removed, changed, moved in, moved out)
+    and a total. Moved out beside moved in lets a plenary reconcile a region's totals on screen."""
     by = summary["by"]
     levels = {"kecamatan": ("kecamatan",), "kelurahan": ("kecamatan", "kelurahan"),
               "tps": ("kecamatan", "kelurahan", "tps")}[by]
@@ -73,7 +74,7 @@ def diff_table(summary: dict[str, Any], lang: str) -> Table:
     for level in levels:
         table.add_column(t(f"diff_by_{level}", lang).upper() if level == "tps" else level.upper())
     for key in ("diff_col_old", "diff_col_lp", "diff_col_new", "diff_col_lp", "diff_col_added", "diff_col_removed",
-                "diff_col_changed", "diff_col_moved"):
+                "diff_col_changed", "diff_col_moved", "diff_col_moved_out"):
         table.add_column(t(key, lang), justify="right", no_wrap=True)
     empty = t("diff_region_empty", lang)
 
@@ -82,7 +83,7 @@ def diff_table(summary: dict[str, Any], lang: str) -> Table:
         table.add_row(*labels, f"{e['old']:,}", _lp(old_sex), f"{e['new']:,}", _lp(new_sex),
                       f"[green]+{e['added']:,}[/]" if e["added"] else "0",
                       f"[red]−{e['removed']:,}[/]" if e["removed"] else "0",
-                      f"{e['changed']:,}", f"{e['moved']:,}", **kw)
+                      f"{e['changed']:,}", f"{e['moved']:,}", f"{e.get('moved_out', e['moved']):,}", **kw)
 
     previous: list[str] = []
     for entry in summary["by_region"]:
