@@ -13,6 +13,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,6 +197,8 @@ def _is_input(path: Path, inputs: list[str | Path]) -> bool:
     kept as ``hasil/findings.csv`` must survive a run that writes Parquet findings into ``hasil/``."""
     for item in inputs:
         if str(item) == "-":
+            if _is_stdin(path):
+                return True
             continue
         with contextlib.suppress(OSError):
             if os.path.samefile(path, item):
@@ -203,11 +206,20 @@ def _is_input(path: Path, inputs: list[str | Path]) -> bool:
     return False
 
 
+def _is_stdin(path: Path) -> bool:
+    """True when standard input is this very file (``dpt validate - --out hasil < hasil/findings.csv``): a roll given
+    by a shell redirect is as much an input as one given by name, and must be neither replaced nor removed."""
+    with contextlib.suppress(OSError, ValueError):
+        st = os.fstat(0)
+        return stat.S_ISREG(st.st_mode) and os.path.samestat(st, os.stat(path))
+    return False
+
+
 def check_targets(targets: list[Path], inputs: list[str | Path]) -> None:
     """Refuse outputs that would replace an input file or a directory."""
     ins = {Path(i).resolve() for i in inputs if str(i) != "-"}
     for target in targets:
-        if target.resolve() in ins:
+        if target.resolve() in ins or ("-" in map(str, inputs) and _is_stdin(target)):
             raise InputError(f"{target}: this output would overwrite the input file; choose another --out")
         if target.is_dir():
             raise InputError(f"{target}: a directory is in the way of this output")
