@@ -3,6 +3,7 @@ each pinned by a test that failed before its fix."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -51,3 +52,38 @@ def test_a_roll_redirected_from_the_out_dir_survives(tmp_path, roll_df, command,
         assert res.returncode == 2 and len(res.stderr.decode().strip().splitlines()) == 1, res.stderr
     else:
         assert res.returncode in (0, 1), res.stderr
+
+
+def _reconciles(entry: dict) -> bool:
+    return entry["old"] - entry["removed"] - entry["unmatched_old"] - entry["moved_out"] + entry["moved"] \
+        == entry["new"] - entry["added"] - entry["unmatched_new"]
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    d = tmp_path_factory.mktemp("versions")
+    subprocess.run([sys.executable, "-m", "dpt_tools.cli", "synth", "--rows", "1500", "--seed", "11", "--style",
+                    "clean", "--out", str(d / "old.csv"), "--next-version", str(d / "new.csv")],
+                   env={**os.environ, "PYTHONPATH": SRC}, check=True, capture_output=True, timeout=180)
+    read = {"dtype": str, "keep_default_na": False}
+    return d, pd.read_csv(d / "old.csv", **read), pd.read_csv(d / "new.csv", **read)
+
+
+@pytest.mark.parametrize(("dropped", "by"), [("kecamatan", "kecamatan"), ("kecamatan", "kelurahan"),
+                                             ("tps", "tps"), ("kelurahan", "tps")])
+@pytest.mark.parametrize("side", ["old", "new"])
+def test_a_region_column_only_one_version_has_still_reconciles(versions, tmp_path, dropped, by, side):
+    """One export without its KECAMATAN (or TPS) column: that level cannot be compared, so nobody can be seen to
+    move in it. Counting the old rows under their kecamatan and the same persons' new rows under none left every
+    region unbalanced (old 534 → new 0, nobody removed or moved). docs/diff.md: each region's counts add up."""
+    d, old, new = versions
+    (old if side == "old" else new).drop(columns=[dropped]).to_csv(tmp_path / f"{side}.csv", index=False)
+    paths = {s: tmp_path / f"{s}.csv" if s == side else d / f"{s}.csv" for s in ("old", "new")}
+    res = _dpt("diff", str(paths["old"]), str(paths["new"]), "--by", by, "--json")
+    assert res.returncode == 0, res.stderr.decode()
+    summary = json.loads(res.stdout)
+    assert dropped in summary["fields_not_compared"]
+    assert summary["moved"] > 0  # the other levels still tell moves
+    bad = [e for e in summary["by_region"] if not _reconciles(e)]
+    assert not bad, bad[:2]
+    assert all(e[dropped] is None for e in summary["by_region"])

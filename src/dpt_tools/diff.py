@@ -738,11 +738,13 @@ _NEW_COUNTS: dict[str, int | str | None] = {"new": None, "added": ALONE, "change
                                             "unmatched_new": UNMATCHED}
 
 
-def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.ndarray) -> pd.DataFrame:
+def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.ndarray,
+           blank: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows of one version per (region levels, sex, status, moved): grouped on the text as read (one hash pass),
-    then the few group keys are normalised and regrouped by the caller."""
-    keys = {f: pa.array(side.coded[f][0]) if f in side.coded  # codes of a column compared by dictionary
-            else side.cmp[f] if f in side.present else pa.nulls(side.n, type=_STR) for f in (*levels, "jenis_kelamin")}
+    then the few group keys are normalised and regrouped by the caller. ``blank``: levels counted as missing."""
+    keys = {f: pa.nulls(side.n, type=_STR) if f in blank or f not in side.present
+            else pa.array(side.coded[f][0]) if f in side.coded  # codes of a column compared by dictionary
+            else side.cmp[f] for f in (*levels, "jenis_kelamin")}
     table = pa.table({**keys, "_st": pa.array(status), "_mv": pa.array(moved)})
     grouped = table.group_by(list(table.column_names)).aggregate([([], "count_all")])
     out: dict[str, Any] = {}
@@ -1042,8 +1044,12 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
         raise IntegrityError(f"diff conservation failed: {counts}")
 
     levels = list(REGION_LEVELS[by])
+    # a level only one version has is not compared, so nobody can be seen to move in it: counted as missing in both
+    # versions, or a person would leave the old version's region and arrive nowhere (no region would add up)
+    blank = tuple(lvl for lvl in levels if lvl not in diffs)
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        go, gn = pool.map(_tally, (old, new), (tuple(levels),) * 2, (o_status, n_status), (moved_o, moved_n))
+        go, gn = pool.map(_tally, (old, new), (tuple(levels),) * 2, (o_status, n_status), (moved_o, moved_n),
+                          (blank,) * 2)
     _one_spelling(go, gn, levels)
     per_sex = _count_table(go, gn, ["_sex"]).reindex(list(SEXES), fill_value=0)
     by_sex = {sx: {k: int(per_sex.loc[sx, k]) for k in SUMMARY_KEYS} for sx in SEXES}
