@@ -12,7 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dpt_tools.config import Settings
+from dpt_tools.load import load_roll
 from dpt_tools.synth import synth_roll, write_roll
+from dpt_tools.validate import run_rules
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -87,3 +90,30 @@ def test_a_region_column_only_one_version_has_still_reconciles(versions, tmp_pat
     bad = [e for e in summary["by_region"] if not _reconciles(e)]
     assert not bad, bad[:2]
     assert all(e[dropped] is None for e in summary["by_region"])
+
+
+def test_a_member_without_a_tps_number_does_not_split_the_family(tmp_path):
+    """tps_missing now says '-', 'X', '?' (and 000) hold no TPS number; family_split_tps still counted each of them
+    as a TPS: a family at 001 with two members on '-' and 'X' was "spread over 3 TPS: -, 001, X", a warning about
+    TPS that do not exist beside the tps_missing errors that already name those rows."""
+    base = {"NKK": "1971011201150003", "NAMA": "BUDI SANTOSO", "TGL LAHIR": "17-08-1985", "JK": "L", "STATUS": "S",
+            "KELURAHAN": "BACANG", "KECAMATAN": "BUKIT INTAN"}
+
+    def rules_on(rows: list[dict]) -> pd.DataFrame:
+        pd.DataFrame(rows).to_csv(tmp_path / "r.csv", index=False)
+        return run_rules(load_roll(tmp_path / "r.csv"), Settings())[0]
+
+    def rows_of(f: pd.DataFrame, code: str) -> set[int]:
+        return set(f.loc[f["rule"] == code, "row_number"])
+
+    tps = ["001", "-", "X", "000", "001"]
+    rows = [{**base, "NIK": f"19710117088500{i + 1:02d}", "TPS": v} for i, v in enumerate(tps)]
+    f = rules_on(rows)
+    assert rows_of(f, "tps_missing") == {2, 3, 4}
+    assert not rows_of(f, "family_split_tps"), f.loc[f.rule == "family_split_tps", "message"].tolist()
+    # a real split beside a placeholder is still one: 001 and 002, the '-' member not listed as a TPS
+    rows[4]["TPS"] = "002"
+    f = rules_on(rows)
+    assert rows_of(f, "family_split_tps") == {1, 5}
+    assert set(f.loc[f.rule == "family_split_tps", "message"]) == {
+        "Anggota satu keluarga (NKK sama) tersebar di 2 TPS kelurahan yang sama: 001, 002"}

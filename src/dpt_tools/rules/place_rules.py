@@ -28,14 +28,20 @@ def _place_keys(ctx: Context) -> list[str]:
 
 def tps_missing(ctx: Context) -> Hits:
     """No TPS number: empty, TPS 000 (numbering starts at 001), or a placeholder without a digit (``-``, ``X``,
-    ``N/A``). Only the rare values that are not three digits are searched for a digit."""
+    ``N/A``)."""
+    return Hits.from_mask(_no_tps_number(ctx))
+
+
+def _no_tps_number(ctx: Context) -> np.ndarray:
+    """Rows without a TPS number (see :func:`tps_missing`; family_split_tps does not count them as a TPS). Only the
+    rare values that are not three digits are searched for a digit."""
     present = ctx.present("tps")
     missing = ~present | ctx.isin("tps", ["000"])
     odd = np.flatnonzero(present & ~ctx.digits("tps", 3))
     if len(odd):
         has_digit = pc.match_substring_regex(ctx.col("tps").take(pa.array(odd, type=pa.int64())), "[0-9]")
         missing[odd[~np.asarray(pc.fill_null(has_digit, False).to_numpy(zero_copy_only=False))]] = True
-    return Hits.from_mask(missing)
+    return missing
 
 
 def tps_over_capacity(ctx: Context) -> Hits:
@@ -61,8 +67,9 @@ def _mask_quoted(ctx: Context, hits: Hits, *params: str) -> Hits:
 
 
 def family_split_tps(ctx: Context) -> Hits:
-    """Members of one family card (NKK) assigned to different TPS of the same kelurahan."""
-    usable = ctx.digits("nkk", 16) & ctx.present("tps")
+    """Members of one family card (NKK) assigned to different TPS of the same kelurahan. A member without a TPS number
+    (empty, 000, ``-``: tps_missing) is assigned to none, so is no TPS of the family."""
+    usable = ctx.digits("nkk", 16) & ~_no_tps_number(ctx)
     if not usable.any():
         return Hits.none()
     # a usable NKK is 16 digits, so one int64: cheaper to group than a million strings (other rows are not used)
