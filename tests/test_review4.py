@@ -117,3 +117,18 @@ def test_a_member_without_a_tps_number_does_not_split_the_family(tmp_path):
     assert rows_of(f, "family_split_tps") == {1, 5}
     assert set(f.loc[f.rule == "family_split_tps", "message"]) == {
         "Anggota satu keluarga (NKK sama) tersebar di 2 TPS kelurahan yang sama: 001, 002"}
+
+
+def test_rows_without_a_tps_number_are_no_overfull_tps(tmp_path):
+    """An export whose TPS column holds '-' for every voter of a kelurahan (TPS not yet assigned): tps_missing on
+    each row, as for an empty cell; not also "TPS - in BACANG holds 700 voters, more than 600" on each row."""
+    n = 700
+    df = pd.DataFrame({"NKK": [f"19710112{i:08d}" for i in range(n)], "NIK": [f"19710117{i:08d}" for i in range(n)],
+                       "NAMA": "BUDI SANTOSO", "TGL LAHIR": "17-08-1985", "JK": "L", "STATUS": "S",
+                       "TPS": ["-"] * (n - 10) + ["000"] * 10, "KELURAHAN": "BACANG", "KECAMATAN": "BUKIT INTAN"})
+    df.to_csv(tmp_path / "r.csv", index=False)
+    settings = Settings()
+    assert n > settings.tps_max
+    f = run_rules(load_roll(tmp_path / "r.csv"), settings)[0]
+    assert (f["rule"] == "tps_missing").sum() == n
+    assert not (f["rule"] == "tps_over_capacity").any()

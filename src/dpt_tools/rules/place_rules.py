@@ -45,8 +45,9 @@ def _no_tps_number(ctx: Context) -> np.ndarray:
 
 
 def tps_over_capacity(ctx: Context) -> Hits:
-    """Every row of a TPS (kelurahan + TPS number) that holds more voters than the election's limit."""
-    has_tps = ctx.present("tps")
+    """Every row of a TPS (kelurahan + TPS number) that holds more voters than the election's limit. Rows without
+    a TPS number (tps_missing: empty, 000, ``-``) are at no TPS: 700 voters on ``-`` are no overfull TPS ``-``."""
+    has_tps = ~_no_tps_number(ctx)
     group = ctx.group([*_place_keys(ctx), "tps"])
     size = np.bincount(group, weights=has_tps, minlength=int(group.max(initial=-1)) + 1)[group].astype(np.int64)
     over = has_tps & (size > ctx.settings.tps_max)
