@@ -132,3 +132,25 @@ def test_rows_without_a_tps_number_are_no_overfull_tps(tmp_path):
     f = run_rules(load_roll(tmp_path / "r.csv"), settings)[0]
     assert (f["rule"] == "tps_missing").sum() == n
     assert not (f["rule"] == "tps_over_capacity").any()
+
+
+@pytest.mark.parametrize("placeholder", ["-", "KEL.", "?", "DESA -"])
+def test_a_placeholder_for_a_missing_kelurahan_is_no_move(tmp_path, roll_df, placeholder):
+    """Regions are compared as places: 'KEL.' or '-' names no place, and by_region already counted it with the empty
+    cells (one '(kosong)' row); yet changed/moved reported "moved from (empty) to KEL." for each such person, a
+    move into and out of the same by_region row."""
+    old = roll_df.copy()
+    new = roll_df.copy()
+    old.loc[:19, "kelurahan"] = ""
+    new.loc[:9, "kelurahan"] = placeholder
+    new.loc[10:19, "kelurahan"] = ""
+    old.loc[20:29, "kelurahan"] = placeholder  # and back
+    new.loc[20:29, "kelurahan"] = ""
+    write_roll(old, tmp_path / "old.csv", style="clean")
+    write_roll(new, tmp_path / "new.csv", style="clean")
+    res = _dpt("diff", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--json", "--out", str(tmp_path / "o"))
+    assert res.returncode == 0, res.stderr.decode()
+    summary = json.loads(res.stdout)
+    assert summary["changed"] == 0 and summary["moved"] == 0, pd.read_csv(tmp_path / "o" / "moved.csv").head()
+    empty = [e for e in summary["by_region"] if e["kelurahan"] in (None, placeholder)]
+    assert len(empty) == 1 and empty[0]["old"] == empty[0]["new"] == 30 and empty[0]["moved_out"] == 0

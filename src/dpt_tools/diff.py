@@ -774,7 +774,8 @@ def _one_spelling(go: pd.DataFrame, gn: pd.DataFrame, levels: list[str]) -> None
             continue
         names = rows.index.to_numpy(dtype=object)
         table = pd.DataFrame({"name": names, "n": rows.to_numpy(),
-                              "key": _strings(_flat(comparison_key(lvl, pa.array(names, type=_STR))))})
+                              "key": _strings(_flat(pc.fill_null(comparison_key(lvl, pa.array(names, type=_STR)),
+                                                                 "")))})
         table = table.sort_values(["key", "n", "name"], ascending=[True, False, True], kind="stable")
         shown = table.drop_duplicates("key").set_index("key")["name"]
         spelling = dict(zip(table["name"], shown.reindex(table["key"]).to_numpy(), strict=True))

@@ -52,14 +52,16 @@ def comparison_key(level: str, values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     Why not :func:`name_key`: ``dpt diff`` decides whether a person *moved*, so it must not merge two places. A
     kabupaten/kota keeps ``KOTA`` or ``KAB`` (Kota Bandung and Kabupaten Bandung are two places; ``KAB.`` and
     ``KABUPATEN`` are one spelling), and a kelurahan loses only ``KEL.``/``KELURAHAN``/``DESA``, never the ``KOTA``
-    of a kelurahan named Kota Baru. Missing stays missing."""
+    of a kelurahan named Kota Baru. Missing stays missing, and a value with no letter or digit left (``-``, ``?``,
+    ``KEL.``) names no place: it is missing too (else "moved from an empty kelurahan to KEL.")."""
     arr = pc.utf8_trim_whitespace(pc.utf8_upper(as_string_array(values)))
     if level == "kabupaten_kota":
         arr = pc.replace_substring_regex(arr, pattern=r"^(KOTA ADMINISTRASI|KOTA ADM)\b\.?", replacement="KOTA")
         arr = pc.replace_substring_regex(arr, pattern=r"^(KABUPATEN|KAB)\b\.?", replacement="KAB")
     else:
         arr = pc.replace_substring_regex(arr, pattern=_LEVEL_PREFIX[level], replacement="")
-    return pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
+    key = pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
+    return pc.if_else(pc.equal(key, ""), pa.scalar(None, type=key.type), key)
 
 
 @dataclass(frozen=True)
