@@ -154,3 +154,19 @@ def test_a_placeholder_for_a_missing_kelurahan_is_no_move(tmp_path, roll_df, pla
     assert summary["changed"] == 0 and summary["moved"] == 0, pd.read_csv(tmp_path / "o" / "moved.csv").head()
     empty = [e for e in summary["by_region"] if e["kelurahan"] in (None, placeholder)]
     assert len(empty) == 1 and empty[0]["old"] == empty[0]["new"] == 30 and empty[0]["moved_out"] == 0
+
+
+def test_a_nik_typed_into_the_name_column_is_not_printed_by_dedupe(tmp_path, roll_df):
+    """A shifted or mistyped line puts a NIK into NAMA (or TGL LAHIR); dedupe's table of the strongest groups
+    quotes name and birth date beside the masked NIK, and showed that NIK in full."""
+    df = roll_df.head(50).copy()
+    twin = df.iloc[[3]].copy()
+    df = pd.concat([df, twin], ignore_index=True)  # one person listed twice: a certain group, shown in the table
+    nik = str(df.loc[3, "nik"])
+    df.loc[3, "nama"] = nik
+    df.loc[50, "tanggal_lahir"] = nik
+    write_roll(df, tmp_path / "r.csv", style="clean")
+    res = _dpt("dedupe", str(tmp_path / "r.csv"))
+    shown = (res.stdout + res.stderr).decode()
+    assert res.returncode == 1 and "r.csv:4 " in shown, shown
+    assert nik not in shown and f"{nik[:6]}******{nik[12:]}" in shown, shown

@@ -128,6 +128,11 @@ def mask_ids_in_text(values: ArrayLike) -> pa.Array:
 _ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
 
 
+def mask_ids_in_str(text: str) -> str:
+    """One string shown on screen with each 16-digit number in it masked like a NIK (a NIK typed into a name)."""
+    return _ID_IN_TEXT.sub(r"\1******\2", text)
+
+
 def shown_headers(mapping: dict[str, str], extras: list[str]) -> tuple[dict[str, str], list[str]]:
     """Header names as a summary shows them: a NIK typed into a header cell is masked (``--json`` prints the summary,
     and the terminal never shows a full NIK, whatever the options). Other headers are unchanged."""

@@ -13,6 +13,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from .i18n import note_text, t
+from .nik import mask_ids_in_str
 from .rules.catalog import RULES_BY_CODE, title
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -140,14 +141,15 @@ def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str,
 
 # ----------------------------------------------------------------------------------------------- dedupe
 def dedupe_table(summary: dict[str, Any], top: list[dict[str, Any]], lang: str) -> Table:
-    """The strongest groups; NIKs arrive masked (see dedupe.strongest_groups)."""
+    """The strongest groups; NIKs arrive masked (see dedupe.strongest_groups), and a NIK typed into a name is
+    masked here: the terminal never shows a full NIK, whatever --no-mask says."""
     table = Table(title=t("dd_top", lang))
     table.add_column(t("dd_col_group", lang), justify="right")
     table.add_column(t("dd_col_score", lang), justify="right")
     table.add_column(t("dd_col_records", lang))
     for g in top:
         lines = [f"{'*' if r['keep'] else ' '} {escape(str(r['source']))}:{r['row_number']}  {r['nik']}  "
-                 f"{escape(str(r['nama']))}  {r['tanggal_lahir']}" for r in g["records"]]
+                 f"{escape(mask_ids_in_str(str(r['nama'])))}  {r['tanggal_lahir']}" for r in g["records"]]
         table.add_row(str(g["group_id"]), f"{g['score']:.3f}", "\n".join(lines))
     return table
 
