@@ -170,3 +170,17 @@ def test_a_nik_typed_into_the_name_column_is_not_printed_by_dedupe(tmp_path, rol
     shown = (res.stdout + res.stderr).decode()
     assert res.returncode == 1 and "r.csv:4 " in shown, shown
     assert nik not in shown and f"{nik[:6]}******{nik[12:]}" in shown, shown
+
+
+@pytest.mark.parametrize("command", [["validate", "-"], ["diff", "-", "OTHER"], ["clean", "-", "--out", "o"],
+                                     ["dedupe", "-"]])
+def test_a_parquet_roll_on_stdin_gets_advice_that_can_be_followed(tmp_path, roll_df, command):
+    """``dpt validate - < roll.parquet``: "-: is a Parquet file; name it *.parquet" asks for a name standard input
+    does not have. Standard input takes CSV only: the advice is to give the Parquet file by its path."""
+    write_roll(roll_df, tmp_path / "r.parquet")
+    write_roll(roll_df, tmp_path / "other.csv", style="clean")
+    args = [str(tmp_path / "other.csv") if a == "OTHER" else str(tmp_path / a) if a == "o" else a for a in command]
+    res = _dpt(*args, stdin_path=tmp_path / "r.parquet")
+    err = res.stderr.decode().strip()
+    assert res.returncode == 2 and len(err.splitlines()) == 1, err
+    assert "Parquet" in err and "name it" not in err and "path" in err, err

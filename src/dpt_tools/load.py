@@ -331,6 +331,8 @@ def _refuse_other_formats(head: bytes, name: str) -> None:
     """Refuse a file whose first bytes say it is a workbook, a PDF, a compressed or a Parquet file, naming it."""
     for magic, what in _OTHER_FORMATS:
         if head.startswith(magic):
+            if magic == b"PAR1" and name in ("-", "<stdin>"):  # standard input has no name to give it
+                what = "is a Parquet file, and standard input takes CSV only; give the Parquet file by its path"
             raise InputError(f"{name}: {what}")
 
 
