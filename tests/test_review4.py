@@ -184,3 +184,17 @@ def test_a_parquet_roll_on_stdin_gets_advice_that_can_be_followed(tmp_path, roll
     err = res.stderr.decode().strip()
     assert res.returncode == 2 and len(err.splitlines()) == 1, err
     assert "Parquet" in err and "name it" not in err and "path" in err, err
+
+
+def test_the_overall_line_of_diff_is_one_line_in_a_pipe(versions):
+    """A cron job keeps ``dpt diff --quiet`` (or the stderr of ``--json``): "prints only the overall line", but on a
+    pipe it was wrapped at 80 columns into two lines, cut in the middle of a count ("500 moved / TPS/region")."""
+    d, _, _ = versions
+    for extra, stream in ((["--quiet"], "stdout"), (["--json"], "stderr"), ([], "stdout")):
+        for lang in ("id", "en"):
+            res = _dpt("diff", str(d / "old.csv"), str(d / "new.csv"), "--lang", lang, *extra)
+            assert res.returncode == 0, res.stderr.decode()
+            text = getattr(res, stream).decode()
+            lines = [ln for ln in text.splitlines() if ln.startswith(("Lama ", "Old "))]
+            assert len(lines) == 1, text
+            assert lines[0].rstrip().endswith(("baru", "new")), text  # the whole line, up to its last word

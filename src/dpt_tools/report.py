@@ -112,15 +112,18 @@ def print_diff(console: Console, summary: dict[str, Any], lang: str, quiet: bool
             wide = console.options.update_width(1000)
             console.width = max(console.width, Measurement.get(console, wide, table).maximum)
         console.print(table)
-    console.print(f"[bold]{diff_overall_line(summary, lang)}[/]", highlight=False)
+    # a file or a pipe (cron, a script reading the overall line) gets each line whole, not wrapped at 80 columns
+    whole = not console.is_terminal
+    console.print(f"[bold]{diff_overall_line(summary, lang)}[/]", highlight=False, soft_wrap=whole)
     unmatched = summary["unmatched_old"] + summary["unmatched_new"]
     if unmatched and not quiet:
-        console.print(f"[yellow]{t('diff_unmatched_hint', lang, count=f'{unmatched:,}')}[/]", highlight=False)
+        console.print(f"[yellow]{t('diff_unmatched_hint', lang, count=f'{unmatched:,}')}[/]", highlight=False,
+                      soft_wrap=whole)
     for side in ("old", "new"):
         meta = summary["inputs"][side]
         if meta.get("malformed_rows") and not quiet:
             hint = t("diff_malformed_hint", lang, count=f"{meta['malformed_rows']:,}", input=meta["path"])
-            console.print(f"[yellow]{escape(hint)}[/]", highlight=False)
+            console.print(f"[yellow]{escape(hint)}[/]", highlight=False, soft_wrap=whole)
 
 
 def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str, quiet: bool) -> None:
