@@ -37,6 +37,11 @@ def test_comparison_key_per_level():
     kab = comparison_key("kabupaten_kota", ["KAB. BANGKA", "KABUPATEN BANGKA", "KOTA BANDUNG", "KABUPATEN BANDUNG",
                                             "KOTA PANGKAL PINANG", "Kota Pangkalpinang", None]).to_pylist()
     assert kab[0] == kab[1] and kab[4] == kab[5] and kab[2] != kab[3] and kab[6] is None
+    # a bare name that only one kabupaten/kota of the Kemendagri list carries is that one; a shared one stays bare
+    bare = comparison_key("kabupaten_kota", ["PANGKALPINANG", "KOTA PANGKAL PINANG", "Kotabaru", "KABUPATEN KOTABARU",
+                                             "BANDUNG", "KOTA BANDUNG", "KAB. BANDUNG", "ANTAH BERANTAH"]).to_pylist()
+    assert bare[0] == bare[1] == "KOTAPANGKALPINANG" and bare[2] == bare[3] == "KABKOTABARU"
+    assert len({bare[4], bare[5], bare[6]}) == 3 and bare[7] == "ANTAHBERANTAH"
     # a kelurahan named "Kota Baru" keeps its "KOTA": only the prefixes of its own level are dropped
     assert comparison_key("kelurahan", ["KOTA BARU"]).to_pylist() != comparison_key("kelurahan", ["BARU"]).to_pylist()
 

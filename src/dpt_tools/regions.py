@@ -54,14 +54,42 @@ def comparison_key(level: str, values: ArrayLike) -> pa.Array | pa.ChunkedArray:
     ``KABUPATEN`` are one spelling), and a kelurahan loses only ``KEL.``/``KELURAHAN``/``DESA``, never the ``KOTA``
     of a kelurahan named Kota Baru. Missing stays missing, and a value with no letter or digit left (``-``, ``?``,
     ``KEL.``) names no place: it is missing too (else "moved from an empty kelurahan to KEL.")."""
-    arr = pc.utf8_trim_whitespace(pc.utf8_upper(as_string_array(values)))
     if level == "kabupaten_kota":
-        arr = pc.replace_substring_regex(arr, pattern=r"^(KOTA ADMINISTRASI|KOTA ADM)\b\.?", replacement="KOTA")
-        arr = pc.replace_substring_regex(arr, pattern=r"^(KABUPATEN|KAB)\b\.?", replacement="KAB")
+        key, bare = _kabupaten_key(values)
     else:
+        arr = pc.utf8_trim_whitespace(pc.utf8_upper(as_string_array(values)))
         arr = pc.replace_substring_regex(arr, pattern=_LEVEL_PREFIX[level], replacement="")
-    key = pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
+        key = pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement="")
+    if level == "kabupaten_kota" and pc.any(bare).as_py():
+        # "PANGKALPINANG" names Kota Pangkal Pinang when no other kabupaten/kota bears that name; "BANDUNG" stays
+        # bare (Kota and Kabupaten Bandung): a bare name is never guessed into one of two places
+        known = _bare_kabupaten()
+        found = pc.index_in(key, value_set=known[0])
+        key = pc.if_else(pc.and_kleene(bare, pc.is_valid(found)), pc.take(known[1], found), key)
     return pc.if_else(pc.equal(key, ""), pa.scalar(None, type=key.type), key)
+
+
+def _kabupaten_key(values: ArrayLike) -> tuple[pa.Array | pa.ChunkedArray, pa.Array | pa.ChunkedArray]:
+    """(key, whether the name lacks KOTA/KAB) of kabupaten/kota names, ``KABUPATEN``/``KAB.`` → ``KAB``."""
+    arr = pc.utf8_trim_whitespace(pc.utf8_upper(as_string_array(values)))
+    arr = pc.replace_substring_regex(arr, pattern=r"^(KOTA ADMINISTRASI|KOTA ADM)\b\.?", replacement="KOTA")
+    arr = pc.replace_substring_regex(arr, pattern=r"^(KABUPATEN|KAB)\b\.?(\s*(ADMINISTRASI|ADM)\b\.?)?",
+                                     replacement="KAB")
+    bare = pc.invert(pc.match_substring_regex(arr, pattern=r"^(KOTA|KAB)\b"))
+    return pc.replace_substring_regex(arr, pattern=r"[^0-9A-Z]+", replacement=""), bare
+
+
+@lru_cache(maxsize=1)
+def _bare_kabupaten() -> tuple[pa.Array, pa.Array]:
+    """(bare key, full key) of every kabupaten/kota name that only one kabupaten/kota of the Kemendagri list
+    carries: ``PANGKALPINANG`` → ``KOTAPANGKALPINANG``. From the small province-to-kecamatan file (514 names)."""
+    names = pa.array([n for c, n in _read("wilayah").items() if c.count(".") == 1], type=pa.string())
+    full, _ = _kabupaten_key(names)
+    bare = pc.replace_substring_regex(full, pattern=r"^(KOTA|KAB)", replacement="")
+    table = pa.table({"bare": bare, "full": full}).group_by("bare").aggregate([("full", "count_distinct"),
+                                                                             ("full", "min")])
+    unique = table.filter(pc.equal(table["full_count_distinct"], 1))
+    return unique["bare"].combine_chunks(), unique["full_min"].combine_chunks()
 
 
 @dataclass(frozen=True)
