@@ -4,6 +4,8 @@ Kabupaten of the same name stay two places (Kota Bandung is not Kabupaten Bandun
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -111,3 +113,22 @@ def test_terminal_table_shows_moved_in_and_out_per_region(tmp_path, base):
     row = next(line for line in res.stdout.splitlines() if places[0] in line)
     cells = [c.strip() for c in row.split("│") if c.strip()]
     assert cells[-2:] == ["0", "3"], row  # moved in, moved out
+
+
+def test_a_nik_outside_the_nik_columns_is_masked_in_the_files(tmp_path, base):
+    """A NIK typed into a name, and an extra column of NIKs, are masked in every output file unless --no-mask."""
+    old = base.copy()
+    new = old.iloc[5:].copy()  # five removed
+    new.loc[new.index[:3], "nama"] = new.loc[new.index[:3], "nik"]  # three names overwritten by their NIK
+    a, b = _pair(tmp_path, old, new)
+    for path in (a, b):  # an extra column the loader passes through
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame["NIK KEPALA KELUARGA"] = frame["nik"]
+        frame.to_csv(path, index=False)
+    masked = diff_paths(a, b, Settings())
+    texts = [masked.removed.to_csv(), masked.changed.to_csv(), masked.added.to_csv()]
+    assert masked.removed["NIK KEPALA KELUARGA"].str.fullmatch(r"[0-9]{6}\*{6}[0-9]{4}").all()
+    assert (masked.changed["field"] == "nama").sum() == 3
+    assert not any(re.search(r"(?<![0-9])[0-9]{16}(?![0-9])", t) for t in texts)
+    shown = diff_paths(a, b, OPEN)
+    assert shown.removed["NIK KEPALA KELUARGA"].tolist() == old["nik"].head(5).tolist()

@@ -61,7 +61,7 @@ from .load import (
     read_parquet_strings,
 )
 from .names import fold_names
-from .nik import mask_id
+from .nik import mask_id, mask_ids_in_text
 from .output import atomic_paths, write_frame, write_json
 from .prefetch import InputFile, prefetch
 from .regions import comparison_key
@@ -174,6 +174,21 @@ def _no_full_id(text: str | None) -> str | None:
     number in it shows the number masked like a NIK: a line shifted by an unquoted delimiter puts a NIK into the
     kelurahan column, and a full NIK is never shown, with or without --no-mask."""
     return _ANY_ID.sub(r"\1******\2", text) if text else text
+
+
+def _mask_ids_in_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text column of an output table with each 16-digit number in it masked like a NIK (digits 7–12).
+
+    Why: the NIK/NKK columns are masked, but a NIK also turns up elsewhere — typed into a name, shifted into the
+    kelurahan column by an unquoted delimiter, or in an extra column such as ``NIK KEPALA KELUARGA`` — and a masked
+    file must not show it there. Columns holding no 16-digit run are left as they are (a cheap scan first)."""
+    for col in frame.columns:
+        if frame[col].dtype != "str":
+            continue
+        arr = pa.array(frame[col], type=_STR, from_pandas=True)
+        if len(arr) and pc.any(pc.match_substring_regex(arr, pattern="[0-9]{16}")).as_py():
+            frame[col] = _series(mask_ids_in_text(arr))
+    return frame
 
 
 def _show_id(arr: pa.Array, settings: Settings) -> pa.Array:
@@ -727,7 +742,8 @@ def _records(side: _Side, pos: np.ndarray, settings: Settings) -> pd.DataFrame:
     for name, col in side.extras.items():
         if name not in data:
             data[name] = _series(_take(col, pos))
-    return pd.DataFrame(data)
+    frame = pd.DataFrame(data)
+    return _mask_ids_in_text_columns(frame) if settings.mask else frame
 
 
 #: counts read from the old version's rows and from the new version's rows: name → status (None: all rows)
@@ -997,6 +1013,9 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     finally:
         pool.shutdown(cancel_futures=True)
     tick("records_summary")
+    if settings.mask:
+        # added, removed and unmatched were masked by the workers that built them
+        changed_df, moved_df, nik_changed_df = map(_mask_ids_in_text_columns, (changed_df, moved_df, nik_changed_df))
     return DiffResult(added_df, removed_df, changed_df, moved_df, nik_changed_df, unmatched_df, summary,
                       o_status, n_status, by)
 
@@ -1024,7 +1043,8 @@ def _unmatched(old: _Side, new: _Side, m: _Matching, settings: Settings) -> pd.D
             "tps": _series(side.at("tps", pos)),
             "message": pd.Series(status_txt[s] + "; " + reason_txt[r], dtype="str"),
         }))
-    return pd.concat(frames, ignore_index=True)[list(UNMATCHED_COLUMNS)]
+    out = pd.concat(frames, ignore_index=True)[list(UNMATCHED_COLUMNS)]
+    return _mask_ids_in_text_columns(out) if settings.mask else out
 
 
 def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.ndarray, n_status: np.ndarray,
