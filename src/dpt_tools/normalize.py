@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bytescan import double_space_rows, string_buffers
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -131,17 +133,6 @@ def fix_subset(arr: pa.Array, needs: pa.Array | np.ndarray, fn: Any) -> pa.Array
 # paths on columns that are canonical but for one odd value).
 
 
-def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, bytes) of a string array as numpy views, offsets rebased to 0 (no copy of the data)."""
-    if pa.types.is_large_string(arr.type):
-        arr = pc.cast(arr, pa.string())
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1] if len(arr) else \
-        np.zeros(1, dtype=np.int32)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
-    return offsets - offsets[0], data[offsets[0]:offsets[-1]]
-
-
 def _keep_canonical(arr: pa.Array, ok: np.ndarray, full: Any, fast: pa.Array | None = None) -> pa.Array:
     """``fast`` (default: the values themselves) where ``ok``; null for empty strings (every normaliser makes
     "" missing); ``full`` applied to the original values of the remaining rows only."""
@@ -182,12 +173,23 @@ def _printable_ascii(arr: pa.Array) -> bool:
     return bool(data.size) and int(data.min()) >= 0x20 and int(data.max()) < 0x80
 
 
+def _ascii_normal(arr: pa.Array) -> bool:
+    """A printable-ASCII column that upper-casing and trimming would leave as it is (no a–z, no value starting or
+    ending with a space): names in a roll usually are, and two kernels that copy the column are skipped."""
+    offsets, data = string_buffers(arr)
+    if ((data >= ord("a")) & (data <= ord("z"))).any():
+        return False
+    filled = np.diff(offsets) > 0
+    return not ((data[offsets[:-1][filled]] == 0x20).any() or (data[offsets[1:][filled] - 1] == 0x20).any())
+
+
 def _text(arr: pa.Array) -> pa.Array:
     if len(arr) >= _BIG and _printable_ascii(arr):
         # the same result with ASCII kernels: without control or non-ASCII bytes, upper-casing is ASCII's, the only
         # whitespace to trim is the space, and the only odd whitespace is a double space (a long column of names)
-        arr = pc.ascii_upper(pc.ascii_trim_whitespace(arr))
-        return empty_to_null(fix_subset(arr, pc.match_substring(arr, "  "), _collapse))
+        if not _ascii_normal(arr):
+            arr = pc.ascii_upper(pc.ascii_trim_whitespace(arr))
+        return empty_to_null(fix_subset(arr, double_space_rows(arr), _collapse))
     arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     odd = pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]")
     arr = fix_subset(arr, odd, _collapse)

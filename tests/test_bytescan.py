@@ -1,0 +1,81 @@
+"""The byte-level shortcuts of validate give exactly what the pyarrow kernels (and the rule regexes) give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dpt_tools import bytescan
+from dpt_tools.rules import person_rules
+
+ODD = ["", " ", "  ", "A  B", "A B ", " A", "*", "19*71", "ÉLODIE", "JOSÉ  MARIA", "O'NEIL", "H. ST.", "X1",
+       "-", "...", "ab", "\t", "A\u00a0B", "Ā", "日本", "(ALM)", "A/B", "A`B", "A_B", "9", None, "Ÿ*", "\x1c"]
+TEXT = st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("AZaz09 *.,'`-()/_\t\u00e9\u00c0Ÿ日")),
+                                             max_size=6)), max_size=40)
+
+
+def _kernel(arr: pa.Array, fn) -> np.ndarray:
+    return np.asarray(pc.fill_null(fn(arr), False).to_numpy(zero_copy_only=False))
+
+
+def _arrays(values: list[str | None]) -> list[pa.Array]:
+    """The values as given, sliced (offsets not starting at 0) and with more hits than rows (the other branch)."""
+    arr = pa.array(values, type=pa.string())
+    padded = pa.array(["**  **"] * 3 + values + ["  "], type=pa.string())
+    return [arr, padded, padded.slice(3, len(values))]
+
+
+def _check(values: list[str | None]) -> None:
+    for arr in _arrays(values):
+        assert bytescan.contains_byte(arr, "*").tolist() == _kernel(arr, lambda a: pc.match_substring(a, "*")).tolist()
+        assert bytescan.double_space_rows(arr).tolist() == _kernel(
+            arr, lambda a: pc.match_substring(a, "  ")).tolist()
+
+
+def test_byte_tests_equal_the_kernels_on_odd_values():
+    _check(ODD)
+    _check([])
+    _check([None, None])
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_byte_tests_equal_the_kernels(values):
+    _check(values)
+
+
+class _Ctx:
+    """The two members of a rule context the name checks read."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        from dpt_tools.rules.base import Context
+
+        self.arr, self.n, self._memo = arr, len(arr), {}
+        self.matches_at = lambda name, pattern, rows: Context.matches_at(self, name, pattern, rows)
+        self.matches = lambda name, pattern: _kernel(arr, lambda a: pc.match_substring_regex(a, pattern))
+
+    def col(self, name: str) -> pa.Array:
+        return self.arr
+
+    def cached(self, name: str, make):
+        return make()
+
+
+def _name_check(values: list[str | None]) -> None:
+    for arr in _arrays(values):
+        no_letter, name_ok = person_rules._name_checks(_Ctx(arr))
+        for got, pattern in ((no_letter, person_rules.NO_LETTER), (name_ok, person_rules.NAME_OK)):
+            assert got.tolist() == _kernel(arr, lambda a, p=pattern: pc.match_substring_regex(a, p)).tolist()
+
+
+def test_name_checks_equal_the_regexes_on_odd_values():
+    _name_check(ODD)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_name_checks_equal_the_regexes(values):
+    _name_check(values)
