@@ -359,7 +359,7 @@ def render(template: str, params: Mapping[str, Any], n: int) -> pa.Array:
                 value = pc.cast(value, pa.string())
             pieces.append(value)
     if not any(isinstance(p, pa.Array) for p in pieces):
-        return pa.array([template] * n, type=pa.string())
+        return pc.fill_null(pa.nulls(n, type=pa.string()), template)  # no list of n references to one string
     if len(pieces) == 1:
         return pc.fill_null(pieces[0], "")
     return pc.binary_join_element_wise(*pieces, "", null_handling="replace", null_replacement="")
