@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,12 @@ ODD = ["", " ", "  ", "A  B", "A B ", " A", "*", "19*71", "ÉLODIE", "JOSÉ  MAR
        "-", "...", "ab", "\t", "A\u00a0B", "Ā", "日本", "(ALM)", "A/B", "A`B", "A_B", "9", None, "Ÿ*", "\x1c"]
 TEXT = st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("AZaz09 *.,'`-()/_\t\u00e9\u00c0Ÿ日")),
                                              max_size=6)), max_size=40)
+
+
+@pytest.fixture(autouse=True, params=[3, 16, bytescan.BLOCK])
+def block(request, monkeypatch):
+    """Every test with tiny blocks too: hits on block boundaries, a double space across two blocks."""
+    monkeypatch.setattr(bytescan, "BLOCK", request.param)
 
 
 def _kernel(arr: pa.Array, fn) -> np.ndarray:
@@ -79,3 +86,25 @@ def test_name_checks_equal_the_regexes_on_odd_values():
 @given(TEXT)
 def test_name_checks_equal_the_regexes(values):
     _name_check(values)
+
+
+DIGITS = st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("0123456789 /:'\u0660")), min_size=14,
+                                               max_size=17), st.from_regex(r"\A[0-9]{16}\Z")), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DIGITS)
+def test_digit_block_equals_the_kernels(values):
+    for arr in (pa.array(values, type=pa.string()), pa.array(["x", *values], type=pa.string()).slice(1)):
+        block, ok = bytescan.digit_block(arr, 16)
+        expected = _kernel(arr, lambda a: pc.and_(pc.equal(pc.binary_length(a), 16), pc.ascii_is_decimal(a)))
+        assert ok.tolist() == expected.tolist()
+        good = [v for v, k in zip(arr.to_pylist(), ok.tolist(), strict=True) if k]
+        assert [bytes(r).decode() for r in block] == good
+        assert bytescan.sixteen_digit_numbers(block).tolist() == [int(v) for v in good]
+
+
+def test_sixteen_digit_numbers_extremes():
+    values = ["0000000000000000", "9999999999999999", "1971014506900001", "0000000100000000", "1000000000000000"]
+    block, ok = bytescan.digit_block(pa.array(values), 16)
+    assert ok.all() and bytescan.sixteen_digit_numbers(block).tolist() == [int(v) for v in values]

@@ -10,6 +10,8 @@ can send them (few, in a roll) through the general kernel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +28,11 @@ def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets - offsets[0], data[offsets[0]:offsets[-1]]
 
 
+#: Bytes scanned at a time. A test on a whole 20 MB column allocates 20 MB temporaries, fresh memory each time
+#: (page faults cost more than the test); block by block they stay in the CPU cache — 3–4× faster.
+BLOCK = 1 << 18
+
+
 def byte_class(chars: str) -> np.ndarray:
     """A 256-entry lookup table: True for the bytes of these ASCII characters."""
     table = np.zeros(256, dtype=bool)
@@ -36,20 +43,58 @@ def byte_class(chars: str) -> np.ndarray:
     return table
 
 
-def rows_holding(offsets: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    """True for each row (``offsets``: n + 1 rebased offsets) whose bytes include a position where ``hit`` is
-    True. Rare hits are placed by a binary search of their positions; common ones by a per-row reduction."""
-    n = len(offsets) - 1
-    count = int(np.count_nonzero(hit))
-    if count == 0:
-        return np.zeros(n, dtype=bool)
-    if count <= n:
-        out = np.zeros(n, dtype=bool)
-        out[np.searchsorted(offsets, np.flatnonzero(hit), side="right") - 1] = True
-        return out
-    lengths = np.diff(offsets)
-    starts = np.minimum(offsets[:-1], len(hit) - 1)
-    return np.logical_or.reduceat(hit, starts) & (lengths > 0)
+def inside(table: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A test for bytes in ``table``, made of range comparisons: a 256-entry table lookup (fancy indexing) is
+    several times slower than a handful of comparisons."""
+    edges = np.flatnonzero(np.diff(np.r_[0, table.astype(np.int8), 0]))
+    runs = [(np.uint8(a), int(b - a)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
+
+    def test(block: np.ndarray) -> np.ndarray:
+        ok = np.zeros(len(block), dtype=bool)
+        for low, width in runs:
+            ok |= (block - low) < width  # uint8 arithmetic wraps: one comparison per range
+        return ok
+
+    return test
+
+
+def outside(table: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A test for bytes *not* in ``table`` (non-ASCII bytes included)."""
+    test = inside(table)
+    return lambda block: ~test(block)
+
+
+def rows_where(offsets: np.ndarray, data: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """True for each row (``offsets``: n + 1 rebased offsets into ``data``) holding a byte for which ``test`` (a
+    vectorised test on a block of bytes) is True. Scanned block by block (:data:`BLOCK`)."""
+    out = np.zeros(len(offsets) - 1, dtype=bool)
+    for start in range(0, len(data), BLOCK):
+        _mark(out, offsets, test(data[start:start + BLOCK]), start)
+    return out
+
+
+def _mark(out: np.ndarray, offsets: np.ndarray, hit: np.ndarray, start: int) -> None:
+    """Set ``out`` for the rows holding a hit of this block (bytes ``start`` …): rare hits are placed by a binary
+    search of their positions, common ones by counting hits over each row's part of the block."""
+    pos = np.flatnonzero(hit)
+    if not len(pos):
+        return
+    if len(pos) <= len(hit) // 16:
+        # searched as the offsets' own type: a mismatch would convert the million offsets at every call
+        out[np.searchsorted(offsets, (pos + start).astype(offsets.dtype), side="right") - 1] = True
+        return
+    end = start + len(hit)
+    first = int(np.searchsorted(offsets, start, side="right")) - 1
+    last = int(np.searchsorted(offsets, end - 1, side="right")) - 1
+    low = np.maximum(offsets[first:last + 1], start) - start
+    high = np.minimum(offsets[first + 1:last + 2], end) - start
+    cum = np.r_[0, np.cumsum(hit, dtype=np.int32)]
+    out[first:last + 1] |= (high > low) & (cum[np.maximum(high, low)] > cum[low])
+
+
+def any_byte(data: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> bool:
+    """Whether ``test`` holds for any byte, block by block, stopping at the first block where it does."""
+    return any(test(data[start:start + BLOCK]).any() for start in range(0, len(data), BLOCK))
 
 
 def valid_mask(arr: pa.Array) -> np.ndarray:
@@ -64,27 +109,57 @@ def contains_byte(arr: pa.Array, char: str) -> np.ndarray:
     if len(char) != 1 or ord(char) > 0x7F:
         raise ValueError(f"one ASCII character expected, not {char!r}")
     offsets, data = string_buffers(arr)
-    return rows_holding(offsets, data == ord(char)) & valid_mask(arr)
-
-
-def ascii_rows(arr: pa.Array, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(has a disallowed ASCII byte, has a non-ASCII byte) per row, for a 256-entry ``allowed`` table (bytes ≥ 0x80
-    are never counted as disallowed: they are reported apart, for the caller's general path). Nulls: False."""
-    offsets, data = string_buffers(arr)
-    valid = valid_mask(arr)
-    bad = ~allowed[data]
-    high = data >= 0x80
-    return rows_holding(offsets, bad & ~high) & valid, rows_holding(offsets, high) & valid
+    code = np.uint8(ord(char))
+    return rows_where(offsets, data, lambda block: block == code) & valid_mask(arr)
 
 
 def double_space_rows(arr: pa.Array) -> np.ndarray:
     """Values holding two consecutive spaces (``pc.match_substring(arr, "  ")``; null → False)."""
     offsets, data = string_buffers(arr)
-    space = data == 0x20
-    pair = np.flatnonzero(space[:-1] & space[1:])
     out = np.zeros(len(arr), dtype=bool)
-    if len(pair):
-        row = np.searchsorted(offsets, pair, side="right") - 1
-        same = pair + 1 < offsets[row + 1]  # both spaces inside one value, not the end of one and the next's start
-        out[row[same]] = True
+    for start in range(0, max(len(data) - 1, 0), BLOCK):
+        block = data[start:start + BLOCK + 1]
+        space = block == 0x20
+        pair = np.flatnonzero(space[:-1] & space[1:]) + start
+        if len(pair):
+            row = np.searchsorted(offsets, pair.astype(offsets.dtype), side="right") - 1
+            same = pair + 1 < offsets[row + 1]  # both spaces inside one value, not one value's end and the next's start
+            out[row[same]] = True
     return out & valid_mask(arr)
+
+
+def digit_block(arr: pa.Array, width: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """(m × ``width`` uint8 matrix of the ASCII digits of the m values that are exactly ``width`` ASCII digits,
+    in row order; which rows those are). ``ok`` is what ``binary_length == width & ascii_is_decimal`` gives.
+
+    Built from the data buffer itself: without a ``take`` of the good values (a copy of the whole column, ~0.1 s
+    for a million NIKs in a fresh process); when every value qualifies the matrix is a view of the buffer."""
+    offsets, data = string_buffers(arr)
+    lengths = np.diff(offsets)
+    ok = (lengths == width) & valid_mask(arr)
+    ok &= ~rows_where(offsets, data, _NOT_DIGIT)
+    if not ok.any():
+        return np.zeros((0, width), dtype=np.uint8), ok
+    if ok.all():
+        return data.reshape(-1, width), ok
+    return data[np.repeat(ok, lengths)].reshape(-1, width), ok
+
+
+_NOT_DIGIT = outside(byte_class("0123456789"))
+_MASK = np.uint64(0x000000FF000000FF)
+_MUL1 = np.uint64(100 + (1000000 << 32))
+_MUL2 = np.uint64(1 + (10000 << 32))
+
+
+def _eight_digits(word: np.ndarray) -> np.ndarray:
+    """Eight ASCII digits read as one little-endian uint64 → their value (Lemire's SWAR parse: three multiplies
+    instead of eight digit steps; the intermediate products wrap modulo 2**64 by design)."""
+    val = word - np.uint64(0x3030303030303030)
+    val = val * np.uint64(10) + (val >> np.uint64(8))
+    return ((val & _MASK) * _MUL1 + ((val >> np.uint64(16)) & _MASK) * _MUL2) >> np.uint64(32)
+
+
+def sixteen_digit_numbers(block: np.ndarray) -> np.ndarray:
+    """The rows of a :func:`digit_block` of width 16 as int64 numbers (exact: 16 digits < 2**63)."""
+    words = np.ascontiguousarray(block).view("<u8")  # two words a row: digits 1–8, then 9–16
+    return (_eight_digits(words[:, 0]) * np.uint64(100_000_000) + _eight_digits(words[:, 1])).astype(np.int64)

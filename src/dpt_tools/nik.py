@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bytescan import digit_block
 from .normalize import ArrayLike, as_string_array, flat, make_dates
 
 
@@ -45,14 +46,13 @@ def digit_matrix(values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     is a few numpy operations rather than string slicing.
     """
     arr = flat(as_string_array(values))
-    ok = is_16_digits(arr)
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    block, ok = digit_block(arr, 16)  # the 16-digit values' bytes, without a copy of the column (no take)
     if not ok.any():
         return np.zeros((len(arr), 16), dtype=np.uint8), ok
-    good = arr if ok.all() else flat(arr.take(pa.array(np.flatnonzero(ok), type=pa.int64())))
-    offsets = np.frombuffer(good.buffers()[1], dtype=np.int32)[good.offset:good.offset + len(good) + 1]
-    data = np.frombuffer(good.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    matrix = data.reshape(-1, 16) - np.uint8(ord("0"))
-    if len(good) == len(arr):
+    matrix = block - np.uint8(ord("0"))
+    if ok.all():
         return matrix, ok
     out = np.zeros((len(arr), 16), dtype=np.uint8)
     out[ok] = matrix

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .bytescan import double_space_rows, string_buffers
+from .bytescan import any_byte, byte_class, double_space_rows, inside, string_buffers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,11 +173,14 @@ def _printable_ascii(arr: pa.Array) -> bool:
     return bool(data.size) and int(data.min()) >= 0x20 and int(data.max()) < 0x80
 
 
+_LOWER = inside(byte_class("abcdefghijklmnopqrstuvwxyz"))
+
+
 def _ascii_normal(arr: pa.Array) -> bool:
     """A printable-ASCII column that upper-casing and trimming would leave as it is (no a–z, no value starting or
     ending with a space): names in a roll usually are, and two kernels that copy the column are skipped."""
     offsets, data = string_buffers(arr)
-    if ((data >= ord("a")) & (data <= ord("z"))).any():
+    if any_byte(data, _LOWER):
         return False
     filled = np.diff(offsets) > 0
     return not ((data[offsets[:-1][filled]] == 0x20).any() or (data[offsets[1:][filled] - 1] == 0x20).any())

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..bytescan import contains_byte
+from ..bytescan import contains_byte, digit_block, sixteen_digit_numbers
 from ..config import Settings
 from ..load import Roll
 from ..nik import DecodedNik, decode_nik
@@ -145,7 +145,24 @@ class Context:
 
     def digits(self, name: str, width: int) -> np.ndarray:
         """Values of exactly ``width`` ASCII digits (what ``^[0-9]{width}$`` matches, without a regex)."""
+        if width == 16:
+            return self.id_numbers(name)[0]
         return digits_of_width(self.col(name), width)
+
+    def id_numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(exactly 16 ASCII digits, the value as an int64 where so, else -1) of an NKK/NIK column, read once from
+        the column's bytes: grouping families by a number is cheaper than by a million strings."""
+
+        def make() -> tuple[np.ndarray, np.ndarray]:
+            arr = self.col(name)
+            if not (isinstance(arr, pa.Array) and pa.types.is_string(arr.type)):
+                arr = pc.cast(flat(arr), pa.string())
+            block, ok = digit_block(arr, 16)
+            numbers = np.full(len(arr), -1, dtype=np.int64)
+            numbers[ok] = sixteen_digit_numbers(block)
+            return ok, numbers
+
+        return self._cached(("id_numbers", name), make)
 
     def present(self, name: str) -> np.ndarray:
         return self._cached(("present", name), lambda: np.asarray(

@@ -62,12 +62,13 @@ def _mask_quoted(ctx: Context, hits: Hits, *params: str) -> Hits:
 
 def family_split_tps(ctx: Context) -> Hits:
     """Members of one family card (NKK) assigned to different TPS of the same kelurahan."""
-    usable = ctx.digits("nkk", 16) & ctx.present("tps")
+    sixteen, numbers = ctx.id_numbers("nkk")
+    usable = sixteen & ctx.present("tps")
     if not usable.any():
         return Hits.none()
     # a usable NKK is 16 digits, so one int64: cheaper to group than a million strings (other rows are not used)
     at = np.flatnonzero(usable)
-    nkk = np.asarray(pc.cast(ctx.col("nkk").take(pa.array(at, type=pa.int64())), pa.int64()))
+    nkk = numbers[at]
     tps = ctx.group(["tps"])
     # a family is split only if its NKK occurs with two TPS: only the rows of such NKKs (found by a sort) are
     # grouped exactly by place and NKK
