@@ -355,9 +355,32 @@ def make_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarr
     return days.view("datetime64[D]")
 
 
+def _day_span(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int] | None:
+    """(day numbers, not NaT, first day, number of days) of a long date column whose dates lie within fewer days
+    than it has rows (birth dates: ~40,000 days of a century for a million voters); None otherwise. Per-day work
+    done once per day of that span and spread back by an index costs a fraction of the same work per row."""
+    raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
+    if len(raw) < _BIG:
+        return None
+    ok = raw != _NAT
+    if not ok.any():
+        return None
+    first, last = int(raw[ok].min()), int(raw[ok].max())
+    if last - first + 1 > len(raw) // 4:
+        return None
+    return raw, ok, first, last - first + 1
+
+
 def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``datetime64[D]`` → (year, month, day) int arrays, -1 for NaT (Hinnant's ``civil_from_days``; integer
-    arithmetic instead of datetime64 conversions)."""
+    arithmetic instead of datetime64 conversions). A long column of dates within a short span: computed once per
+    day of the span and looked up (the same arithmetic, on fewer values)."""
+    span = _day_span(days)
+    if span is not None:
+        raw, ok, first, width = span
+        table = civil_parts(np.arange(first, first + width + 1, dtype=np.int64).view("datetime64[D]"))
+        slot = np.where(ok, raw - first, width).astype(np.int32)  # the extra last slot stands for NaT
+        return tuple(np.where(np.arange(width + 1) < width, part, -1)[slot] for part in table)  # type: ignore
     raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
     nat = raw == _NAT
     z = np.where(nat, 0, raw) + 719468
@@ -392,7 +415,48 @@ def dates(values: ArrayLike) -> np.ndarray:
     return per_unique(_dates, values)
 
 
+def _dmy_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(dates, which values were read) of the values that are exactly two digits, a separator, two digits, a
+    separator, four digits (the form exports write most dates in; separators ``-/. ``, each on its own, as
+    ``_DMY`` takes them); NaT elsewhere. Such a value is what the ``_DMY`` regex reads, unchanged by the text
+    normalisation before it (no space at either end, no run of spaces, no leading apostrophe), so the date is the
+    same."""
+    offsets, data = string_buffers(arr)
+    lengths = np.diff(offsets)
+    ok = lengths == 10
+    if arr.null_count:
+        ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
+    out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[D]")
+    if not ok.any():
+        return out, ok
+    chars = data.reshape(-1, 10) if ok.all() else data[np.repeat(ok, lengths)].reshape(-1, 10)
+    digit = [chars[:, i] - np.uint8(ord("0")) for i in (0, 1, 3, 4, 6, 7, 8, 9)]  # strided columns, no copy
+    good = np.ones(len(chars), dtype=bool)
+    for d in digit:
+        good &= d <= 9
+    for i in (2, 5):
+        sep = chars[:, i]
+        good &= (sep == ord("-")) | (sep == ord("/")) | (sep == ord(".")) | (sep == ord(" "))
+    day, month = (digit[0] * np.int16(10) + digit[1]), (digit[2] * np.int16(10) + digit[3])
+    year = ((digit[4] * np.int16(10) + digit[5]) * np.int16(10) + digit[6]) * np.int16(10) + digit[7]
+    at = np.flatnonzero(ok)
+    ok[at[~good]] = False
+    out[at[good]] = make_dates(year[good], month[good], day[good])
+    return out, ok
+
+
 def _dates(values: pa.Array) -> np.ndarray:
+    if len(values) >= _BIG and pa.types.is_string(values.type):
+        # most values of a long column are plain dd-mm-yyyy, read from the bytes; the regexes get the others
+        out, ok = _dmy_bytes(values)
+        if not ok.all():
+            rest = np.flatnonzero(~ok)
+            out[rest] = _dates_general(values.take(pa.array(rest, type=pa.int64())))
+        return out
+    return _dates_general(values)
+
+
+def _dates_general(values: pa.Array) -> np.ndarray:
     arr = _unmark(_text(values))
     n = len(arr)
     year = np.full(n, -1, dtype=np.int64)
@@ -427,7 +491,26 @@ def _dates(values: pa.Array) -> np.ndarray:
 
 
 def iso_dates(days: np.ndarray) -> pa.Array:
-    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT); formatted once per distinct date."""
+    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT); formatted once per distinct date (a long
+    column within a short span of days: once per day of the span, and the 10 bytes of each copied into place —
+    no hash of a million dates)."""
+    span = _day_span(days)
+    if span is not None:
+        raw, ok, first, width = span
+        year, month, day = civil_parts(np.arange(first, first + width, dtype=np.int64).view("datetime64[D]"))
+        if year.min() >= 1 and year.max() <= 9999:  # four digits, as strftime's %Y writes them
+            table = np.empty((width, 10), dtype=np.uint8)
+            for col, (value, scale) in enumerate([(year, 1000), (year, 100), (year, 10), (year, 1), (None, 0),
+                                                  (month, 10), (month, 1), (None, 0), (day, 10), (day, 1)]):
+                table[:, col] = ord("-") if value is None else value // scale % 10 + ord("0")
+            # ten bytes an item: the gather copies one 10-byte item a row instead of indexing a 2-D array
+            chars = table.view("V10")[(raw[ok] - first).astype(np.int32)]
+            ends = np.cumsum(np.where(ok, 10, 0), dtype=np.int64)
+            if ends[-1] < 2**31:
+                valid = None if ok.all() else pa.py_buffer(np.packbits(ok, bitorder="little"))
+                return pa.Array.from_buffers(pa.string(), len(raw), [
+                    valid, pa.py_buffer(np.r_[0, ends].astype(np.int32)), pa.py_buffer(chars)],
+                    null_count=int(len(raw) - ok.sum()))
     arr = pa.array(days, type=pa.date32(), from_pandas=True)
     enc = pc.dictionary_encode(arr)
     return pc.take(pc.strftime(enc.dictionary, format="%Y-%m-%d"), enc.indices)
