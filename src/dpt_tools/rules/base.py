@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..bytescan import contains_byte, digit_block, sixteen_digit_numbers
+from ..bytescan import contains_byte, sixteen_digit_column
 from ..config import Settings
 from ..load import Roll
 from ..nik import DecodedNik, decode_nik
@@ -157,10 +157,7 @@ class Context:
             arr = self.col(name)
             if not (isinstance(arr, pa.Array) and pa.types.is_string(arr.type)):
                 arr = pc.cast(flat(arr), pa.string())
-            block, ok = digit_block(arr, 16)
-            numbers = np.full(len(arr), -1, dtype=np.int64)
-            numbers[ok] = sixteen_digit_numbers(block)
-            return ok, numbers
+            return sixteen_digit_column(arr)
 
         return self._cached(("id_numbers", name), make)
 
