@@ -171,7 +171,8 @@ class Context:
         return self._cached(("codes", name), lambda: column_codes(self.col(name)))
 
     def group(self, names: list[str]) -> np.ndarray:
-        """:func:`group_ids` of these columns, computed once per run and shared by the rules keyed on them."""
+        """:func:`group_ids` of these columns, computed once per run and shared by the rules keyed on them (ids
+        numbered 0.. in order of first appearance)."""
         return self._cached(("group", *names), lambda: combine_codes([self.codes(n) for n in names]))
 
     def cached(self, name: str, make: Callable[[], Any]) -> Any:
