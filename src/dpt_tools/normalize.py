@@ -141,12 +141,14 @@ def _keep_canonical(arr: pa.Array, ok: np.ndarray, full: Any, fast: pa.Array | N
     valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
     empty = valid & (np.diff(offsets) == 0) & ~ok
     rest = ~(ok | empty)
-    if empty.any():
-        out = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), out)
     if rest.any():
+        # the empty values ride along with the rest (``full`` makes them null too): one copy of the column, not two
+        rest |= empty
         idx = pa.array(np.flatnonzero(rest), type=pa.int64())
         fixed = flat(full(arr.take(idx)))
         out = pc.replace_with_mask(out, pa.array(rest), fixed.cast(out.type))
+    elif empty.any():
+        out = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), out)
     return out
 
 
@@ -237,9 +239,10 @@ def id_number(values: ArrayLike) -> pa.Array:
     loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
     """
     raw = flat(as_string_array(values))
-    # fast path: 16 digits, or Excel's leading apostrophe before 16 digits, is already normal (without the quote)
-    quoted = pc.fill_null(pc.starts_with(raw, "'"), False)
-    bare = pc.if_else(quoted, pc.utf8_slice_codeunits(raw, 1, 1 << 30), raw)
+    # fast path: 16 digits, or Excel's leading apostrophe before 16 digits, is already normal (without the quote).
+    # Apostrophes trimmed in one kernel: a value that is two or more of them before 16 digits comes out of the full
+    # normaliser as the same 16 digits (it drops one, then the rest), so it may be kept from here too
+    bare = pc.utf8_ltrim(raw, characters="'")
     return _keep_canonical(raw, _is_digits(bare, 16), _id_number, fast=bare)
 
 
