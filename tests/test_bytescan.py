@@ -108,3 +108,18 @@ def test_sixteen_digit_numbers_extremes():
     values = ["0000000000000000", "9999999999999999", "1971014506900001", "0000000100000000", "1000000000000000"]
     block, ok = bytescan.digit_block(pa.array(values), 16)
     assert ok.all() and bytescan.sixteen_digit_numbers(block).tolist() == [int(v) for v in values]
+
+
+def test_nik_text_marks_equal_the_kernel():
+    """An apostrophe before the NIK (after any whitespace) marks a cell Excel kept as text: read off the first byte,
+    the kernel only for values starting with a space, a control or a non-ASCII character."""
+    from types import SimpleNamespace
+
+    from dpt_tools.rules.base import Context
+
+    values = ["'1971014506900001", " '1971014506900001", "\t'19", "\u00a0'19", "\u3000'19", "1971014506900001",
+              "", None, "'", "x'", "\x1c'1", "\u2019197", "''19", " 1971", "\u00e9'"] * 3
+    for raw in (pa.array(values, type=pa.string()), pa.chunked_array([values[:7], values[7:]], type=pa.string())):
+        ctx = SimpleNamespace(roll=SimpleNamespace(raw=pa.table({"nik": raw})))
+        expected = _kernel(raw, lambda a: pc.starts_with(pc.utf8_trim_whitespace(a), "'"))
+        assert Context.nik_text_marked.func(ctx).tolist() == expected.tolist()

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..bytescan import contains_byte, sixteen_digit_column
+from ..bytescan import contains_byte, sixteen_digit_column, string_buffers, valid_mask
 from ..config import Settings
 from ..load import Roll
 from ..nik import DecodedNik, decode_nik
@@ -219,8 +219,27 @@ class Context:
     def nik_text_marked(self) -> np.ndarray | None:
         """NIK cells a spreadsheet kept as text (a leading apostrophe); None without a NIK column."""
         raw = self.roll.raw.column("nik") if "nik" in self.roll.raw.column_names else None
-        return None if raw is None else np.asarray(pc.fill_null(pc.starts_with(
-            pc.utf8_trim_whitespace(raw), "'"), False).to_numpy(zero_copy_only=False))
+        if raw is None:
+            return None
+
+        def kernel(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+            return np.asarray(pc.fill_null(pc.starts_with(pc.utf8_trim_whitespace(arr), "'"), False)
+                              .to_numpy(zero_copy_only=False))
+
+        arr = flat(raw)
+        if not pa.types.is_string(arr.type):
+            return kernel(arr)
+        # by the first byte (no trimmed copy of a million values): an apostrophe marks, anything printable but
+        # a space does not; a value starting with a space, a control or a non-ASCII byte is left to the kernel
+        offsets, data = string_buffers(arr)
+        filled = valid_mask(arr) & (np.diff(offsets) > 0)
+        first = np.zeros(len(arr), dtype=np.uint8)
+        first[filled] = data[offsets[:-1][filled]]
+        marked = filled & (first == ord("'"))
+        unsure = np.flatnonzero(filled & ((first <= 0x20) | (first >= 0x7F)))
+        if len(unsure):
+            marked[unsure] = kernel(arr.take(pa.array(unsure, type=pa.int64())))
+        return marked
 
     @cached_property
     def mangled_nik(self) -> np.ndarray:
@@ -252,7 +271,8 @@ def digits_of_width(arr: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
 def column_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """(codes, number of distinct values): codes 1.. in order of first appearance, 0 for null."""
     enc = flat(pc.dictionary_encode(col))
-    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)).astype(np.int64) + 1
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)).astype(np.int64)
+    idx += 1  # in place: one 8 MB array a column, not two
     return idx, len(enc.dictionary)
 
 
