@@ -23,7 +23,7 @@ class DecodedNik:
     """Parts of a NIK column; every array has the column's length."""
 
     valid_format: np.ndarray  # bool: exactly 16 digits
-    region: pa.Array  # "PP.KK.CC" (null where not 16 digits)
+    region: pa.Array  # "PP.KK.CC" (null where not 16 digits), dictionary-encoded
     day: np.ndarray  # int: day of month without the +40 (-1 where unknown)
     month: np.ndarray  # int (-1 where unknown)
     year2: np.ndarray  # int: two-digit year (-1 where unknown)
@@ -111,7 +111,8 @@ def decode_nik(values: ArrayLike, reference: np.datetime64 | str = "2025-08-27")
     slot[uniq] = np.arange(len(uniq), dtype=np.int32)
     labels = pa.array([None if c == 1_000_000 else f"{c // 10000:02d}.{c // 100 % 100:02d}.{c % 100:02d}"
                        for c in uniq.tolist()], type=pa.string())
-    region = labels.take(pa.array(slot[region_code]))
+    # a dictionary array (the labels, and each row's index into them): no million-string copy of ~40 labels
+    region = pa.DictionaryArray.from_arrays(pa.array(slot[region_code]), labels)
     dd, mm, yy = (np.where(ok, pairs[:, i].astype(np.int16), np.int16(-1)) for i in (3, 4, 5))
     serial = np.where(ok, part(6) * 100 + part(7), np.int32(-1))
     female = dd > 40
