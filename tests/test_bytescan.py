@@ -99,9 +99,26 @@ def test_digit_block_equals_the_kernels(values):
         block, ok = bytescan.digit_block(arr, 16)
         expected = _kernel(arr, lambda a: pc.and_(pc.equal(pc.binary_length(a), 16), pc.ascii_is_decimal(a)))
         assert ok.tolist() == expected.tolist()
+        for width in (3, 15, 16):
+            assert bytescan.digits_of_width(arr, width).tolist() == _kernel(
+                arr, lambda a, w=width: pc.and_(pc.equal(pc.binary_length(a), w), pc.ascii_is_decimal(a))).tolist()
         good = [v for v, k in zip(arr.to_pylist(), ok.tolist(), strict=True) if k]
         assert [bytes(r).decode() for r in block] == good
         assert bytescan.sixteen_digit_numbers(block).tolist() == [int(v) for v in good]
+
+
+@pytest.mark.parametrize("max_runs", [0, 1, 64])
+def test_digit_pieces_in_any_number_of_runs(monkeypatch, max_runs):
+    """Views of runs, runs copied into one matrix, or the bytes of every row: the same digits and numbers."""
+    monkeypatch.setattr(bytescan, "MAX_RUNS", max_runs)
+    long_runs = [f"{i:016d}" if i % 7 else "x" for i in range(500)] + [f"{i:016d}" for i in range(300)]
+    for values in (long_runs, [f"{i:016d}" if i % 2 else "x" for i in range(300)]):  # runs of one row
+        arr = pa.array(values, type=pa.string())
+        ok, numbers = bytescan.sixteen_digit_column(arr)
+        assert ok.tolist() == [v != "x" for v in values]
+        assert numbers.tolist() == [int(v) if v != "x" else -1 for v in values]
+        block, _ = bytescan.digit_block(arr, 16)
+        assert [bytes(r).decode() for r in block] == [v for v in values if v != "x"]
 
 
 def test_sixteen_digit_numbers_extremes():

@@ -128,8 +128,9 @@ def double_space_rows(arr: pa.Array) -> np.ndarray:
     return out & valid_mask(arr)
 
 
-#: At most this many runs of qualifying rows are read as views; beyond, the qualifying bytes are copied out once.
-MAX_RUNS = 4096
+#: At most this many runs of qualifying rows are handed out as views; beyond, the runs are copied into one matrix
+#: (each piece costs its caller a dozen numpy calls: hundreds of pieces cost more than one copy).
+MAX_RUNS = 64
 
 Rows = slice | np.ndarray
 
@@ -150,10 +151,19 @@ def digit_pieces(arr: pa.Array, width: int = 16) -> tuple[np.ndarray, list[tuple
     if not ok.any():
         return ok, []
     edges = np.flatnonzero(np.diff(np.r_[False, ok, False]))  # starts and ends of the runs of qualifying rows
+    runs = zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True)
     if len(edges) // 2 > MAX_RUNS:
-        return ok, [(ok, data[np.repeat(ok, lengths)].reshape(-1, width))]
-    return ok, [(slice(a, b), data[offsets[a]:offsets[b]].reshape(-1, width))
-                for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True)]
+        if len(edges) // 2 > len(ok) // 8:  # short runs (a column of mostly odd values): the bytes of every row
+            return ok, [(ok, data[np.repeat(ok, lengths)].reshape(-1, width))]
+        return ok, [(ok, np.concatenate([data[offsets[a]:offsets[b]] for a, b in runs]).reshape(-1, width))]
+    return ok, [(slice(a, b), data[offsets[a]:offsets[b]].reshape(-1, width)) for a, b in runs]
+
+
+def digits_of_width(arr: pa.Array, width: int) -> np.ndarray:
+    """Values of exactly ``width`` ASCII digits (``binary_length == width & ascii_is_decimal``; null → False)."""
+    offsets, data = string_buffers(arr)
+    ok = (np.diff(offsets) == width) & valid_mask(arr)
+    return ok & ~rows_where(offsets, data, _NOT_DIGIT) if ok.any() else ok
 
 
 def digit_block(arr: pa.Array, width: int = 16) -> tuple[np.ndarray, np.ndarray]:

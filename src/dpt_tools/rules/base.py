@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..bytescan import contains_byte, sixteen_digit_column, string_buffers, valid_mask
+from ..bytescan import digits_of_width as byte_digits
 from ..config import Settings
 from ..load import Roll
 from ..nik import DecodedNik, decode_nik
@@ -147,7 +148,10 @@ class Context:
         """Values of exactly ``width`` ASCII digits (what ``^[0-9]{width}$`` matches, without a regex)."""
         if width == 16:
             return self.id_numbers(name)[0]
-        return digits_of_width(self.col(name), width)
+        arr = self.col(name)
+        if isinstance(arr, pa.Array) and pa.types.is_string(arr.type):
+            return byte_digits(arr, width)  # one scan of the bytes instead of two kernels over a million values
+        return digits_of_width(arr, width)
 
     def id_numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(exactly 16 ASCII digits, the value as an int64 where so, else -1) of an NKK/NIK column, read once from
