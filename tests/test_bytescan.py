@@ -111,6 +111,7 @@ def test_digit_block_equals_the_kernels(values):
 def test_digit_pieces_in_any_number_of_runs(monkeypatch, max_runs):
     """Views of runs, runs copied into one matrix, or the bytes of every row: the same digits and numbers."""
     monkeypatch.setattr(bytescan, "MAX_RUNS", max_runs)
+    monkeypatch.setattr(bytescan, "NUMBER_ROWS", 7)  # numbers converted a few rows at a time
     long_runs = [f"{i:016d}" if i % 7 else "x" for i in range(500)] + [f"{i:016d}" for i in range(300)]
     for values in (long_runs, [f"{i:016d}" if i % 2 else "x" for i in range(300)]):  # runs of one row
         arr = pa.array(values, type=pa.string())
