@@ -227,7 +227,8 @@ def test_date_fast_paths_equal_the_general_path():
     odd = ["31-02-1990", "00-00-0000", "29-02-1900", "29-02-2000", "12-05/1990", "12 05 1990", "12,05,1990",
            "1a-05-1990", "12-5-1990", "12-05-19900", " 12-05-1990", "12-05-1990 ", "\u0661\u0662-05-1990",
            "12-13-1990", "99-99-9999", "01-01-0001", "17 Agustus 1985", "1985-08-17", "31276", "", None,
-           "12.05.1990", "12/05/1990", "12-05-1990 0:00", "12--05-1990", "ab-cd-efgh"]
+           "12.05.1990", "12/05/1990", "12-05-1990 0:00", "12--05-1990", "ab-cd-efgh", "'12-05-1990", "1985",
+           "2100", "'31276"]
     common = [f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(1990, 1991)}" for _ in range(2 * _BIG)]
     near = [v for v in odd if v is None or v[-4:] == "1990"]  # dates within the span: per-day shortcuts
     assert _day_span(dates(pa.array([*common, *near]))) is not None
