@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,3 +80,26 @@ def test_decode_keeps_the_types_the_rules_read():
     assert d.number.tolist() == [3171014506900001, -1, -1, 3171011506990002]
     assert d.day.tolist() == [5, -1, -1, 15] and d.female.tolist() == [True, False, False, False]
     assert str(d.birth_date[3]) == "1999-06-15" and np.isnat(d.birth_date[1])
+
+
+@pytest.mark.parametrize("max_runs", [1, 4096])
+def test_decode_nik_of_a_column_equals_value_by_value(monkeypatch, max_runs):
+    """Runs of 16-digit values are decoded from views of the buffer (many odd values: from one copy), the birth
+    dates once per distinct DDMMYY: the same parts as decoding each value alone."""
+    import random
+
+    from dpt_tools import bytescan
+
+    monkeypatch.setattr(bytescan, "MAX_RUNS", max_runs)
+    rng = random.Random(5)
+    values = [f"{rng.randint(0, 10**16 - 1):016d}" for _ in range(400)]
+    values += ["1971014506900001", "1971015506900001", "3171017102250001", "", None, "123", "19710145069000011",
+               "197101450690000x", "\u0661" * 16, "1971019999990001", "1971012902000001", "1971016902000001"]
+    rng.shuffle(values)
+    whole = decode_nik(pa.array(values, type=pa.string()), "2025-08-27")
+    for i, value in enumerate(values):
+        one = decode_nik(pa.array([value], type=pa.string()), "2025-08-27")
+        for name in ("valid_format", "day", "month", "year2", "female", "serial", "number"):
+            assert getattr(whole, name)[i] == getattr(one, name)[0], (value, name)
+        assert str(whole.birth_date[i]) == str(one.birth_date[0]), value
+        assert whole.region[i].as_py() == one.region[0].as_py()

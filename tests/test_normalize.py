@@ -156,19 +156,24 @@ def test_civil_parts_roundtrip(day):
 
 ODD_IDS = [" 1971014506900001", "1971 0145 0690 0001", "'3.17101E+15", "3,17101E+15", "", None, "'197101450690000",
            "''1971014506900001", "1971014506900001 ", "\u20181971014506900001", "１９７１０１４５０６９０００１",
-           "1971014506900001.0", "'", "197101450690000a", "'1971-0145-0690-0001", "19710145069000011"]
+           "1971014506900001.0", "'", "197101450690000a", "'1971-0145-0690-0001", "19710145069000011",
+           "\'\'\'1971014506900001", "''", "'1971014506900001'", " '1971014506900001", "'`1971014506900001",
+           "''197101450690000", "'\u20191971014506900001"]
 
 
 def test_id_number_fast_path_equals_full_path():
     """A column of plain (and apostrophe-quoted) 16-digit NIKs with one odd value of each kind: the fast path
     keeps the plain ones, every odd one must come out exactly as the full normaliser makes it."""
-    plain = [f"{'' if i % 3 else chr(39)}{1971010101000001 + i}" for i in range(2000)]
-    for odd in ODD_IDS:
-        column = [*plain[:1000], odd, *plain[1000:]]
-        got = n.id_number(column).to_pylist()
-        assert got == n._id_number(pa.array(column, type=pa.string())).to_pylist()
-        assert got[1000] == n._id_number(pa.array([odd], type=pa.string())).to_pylist()[0]
-        assert got[:1000] == [v.lstrip("'") for v in plain[:1000]]
+    for size in (2000, 2 * n._BIG):  # the kernels' fast path, and the bytes' one (long columns)
+        plain = [f"{'' if i % 3 else chr(39)}{1971010101000001 + i}" for i in range(size)]
+        for odd in [*ODD_IDS, ODD_IDS]:
+            column = [*plain[:1000], *([odd] if isinstance(odd, str | None) else odd), *plain[1000:]]
+            for arr in (pa.array(column, type=pa.string()), pa.array(["'x", *column], type=pa.string()).slice(1)):
+                got = n.id_number(arr).to_pylist()
+                assert got == n._id_number(arr).to_pylist()
+                assert got[:1000] == [v.lstrip("'") for v in plain[:1000]]
+            if isinstance(odd, str | None):
+                assert got[1000] == n._id_number(pa.array([odd], type=pa.string())).to_pylist()[0]
 
 
 def test_names_distinct_path_equals_repetitive_path():
@@ -197,7 +202,9 @@ def test_long_columns_take_the_byte_shortcuts_with_the_same_result():
     values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(2 * _BIG)]
     values[::97] = [None] * len(values[::97])
     printable = [v if v is None else "".join(c for c in v if " " <= c <= "~") for v in values]
-    for column in (values, printable):
+    # upper-case and trimmed already (the usual names column: the kernels that would copy it are skipped)
+    normal = [v if v is None else v.upper().strip(" ") for v in printable]
+    for column in (values, printable, normal, [*normal[:-1], " X"], [*normal[:-1], "X "]):
         arr = pa.array(column, type=pa.string())
         for part in (arr, arr.slice(3, _BIG + 5)):
             expected = reference(part)
@@ -205,3 +212,39 @@ def test_long_columns_take_the_byte_shortcuts_with_the_same_result():
             assert text(part).equals(expected)
             assert empty_to_null(part).equals(pc.if_else(pc.equal(pc.utf8_length(part), 0),
                                                          pa.scalar(None, pa.string()), part))
+
+
+def test_date_fast_paths_equal_the_general_path():
+    """Long columns take byte-level and per-day shortcuts (dd-mm-yyyy read from the bytes, civil parts and ISO
+    strings once per day of the span): the same dates, parts and strings as the general path, odd values included."""
+    import random
+
+    import pyarrow.compute as pc
+
+    from dpt_tools.normalize import _BIG, _dates, _dates_general, _day_span, civil_parts, dates, iso_dates
+
+    rng = random.Random(7)
+    odd = ["31-02-1990", "00-00-0000", "29-02-1900", "29-02-2000", "12-05/1990", "12 05 1990", "12,05,1990",
+           "1a-05-1990", "12-5-1990", "12-05-19900", " 12-05-1990", "12-05-1990 ", "\u0661\u0662-05-1990",
+           "12-13-1990", "99-99-9999", "01-01-0001", "17 Agustus 1985", "1985-08-17", "31276", "", None,
+           "12.05.1990", "12/05/1990", "12-05-1990 0:00", "12--05-1990", "ab-cd-efgh", "'12-05-1990", "1985",
+           "2100", "'31276"]
+    common = [f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(1990, 1991)}" for _ in range(2 * _BIG)]
+    near = [v for v in odd if v is None or v[-4:] == "1990"]  # dates within the span: per-day shortcuts
+    assert _day_span(dates(pa.array([*common, *near]))) is not None
+    for column in (common, [*common, *odd], [*odd, *common], [*near, *common], [*common[:-1], "17 Agustus 1985"]):
+        arr = pa.array(column, type=pa.string())
+        for part in (arr, arr.slice(5, len(arr) - 9)):
+            days = dates(part)
+            assert np.array_equal(days, _dates_general(part), equal_nan=True)
+            assert np.array_equal(_dates(part), days, equal_nan=True)
+            reference = np.asarray(days, dtype="datetime64[D]").view(np.int64)
+            nat = reference == np.iinfo(np.int64).min
+            parts = civil_parts(days)
+            short = [civil_parts(days[i:i + 1]) for i in range(0, len(days), 997)]
+            for k in range(3):
+                assert [int(p[k][0]) for p in short] == parts[k][::997].tolist()
+                assert (parts[k][nat] == -1).all()
+            expected = pc.strftime(pa.array(days, type=pa.date32(), from_pandas=True), format="%Y-%m-%d")
+            assert iso_dates(days).to_pylist() == expected.to_pylist()
+            assert iso_dates(days).null_count == int(nat.sum())

@@ -241,6 +241,10 @@ def test_grouping_helpers_match_the_plain_definitions():
     cols = [(rng.integers(0, k + 1, 5000).astype(np.int64), k) for k in (3, 40, 2000, 7)]
     expected = pd.factorize(pd.Series(list(zip(*(c for c, _ in cols), strict=True))))[0]
     assert (combine_codes(cols) == expected).all()
+    # numbered in order of first appearance: region_unknown finds each group's first row from that
+    ids = combine_codes(cols)
+    first = np.flatnonzero(np.r_[True, ids[1:] > np.maximum.accumulate(ids)[:-1]])
+    assert (first == np.unique(ids, return_index=True)[1]).all()
     keys = rng.integers(0, 3000, 5000).astype(np.int64) * 10**12
     values = rng.integers(0, 3, 5000).astype(np.int64)
     values[keys % (7 * 10**12) == 0] = 1  # some keys with one value only

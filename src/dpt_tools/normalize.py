@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bytescan import any_byte, byte_class, double_space_rows, inside, string_buffers
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -131,17 +133,6 @@ def fix_subset(arr: pa.Array, needs: pa.Array | np.ndarray, fn: Any) -> pa.Array
 # paths on columns that are canonical but for one odd value).
 
 
-def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, bytes) of a string array as numpy views, offsets rebased to 0 (no copy of the data)."""
-    if pa.types.is_large_string(arr.type):
-        arr = pc.cast(arr, pa.string())
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1] if len(arr) else \
-        np.zeros(1, dtype=np.int32)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
-    return offsets - offsets[0], data[offsets[0]:offsets[-1]]
-
-
 def _keep_canonical(arr: pa.Array, ok: np.ndarray, full: Any, fast: pa.Array | None = None) -> pa.Array:
     """``fast`` (default: the values themselves) where ``ok``; null for empty strings (every normaliser makes
     "" missing); ``full`` applied to the original values of the remaining rows only."""
@@ -150,12 +141,14 @@ def _keep_canonical(arr: pa.Array, ok: np.ndarray, full: Any, fast: pa.Array | N
     valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
     empty = valid & (np.diff(offsets) == 0) & ~ok
     rest = ~(ok | empty)
-    if empty.any():
-        out = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), out)
     if rest.any():
+        # the empty values ride along with the rest (``full`` makes them null too): one copy of the column, not two
+        rest |= empty
         idx = pa.array(np.flatnonzero(rest), type=pa.int64())
         fixed = flat(full(arr.take(idx)))
         out = pc.replace_with_mask(out, pa.array(rest), fixed.cast(out.type))
+    elif empty.any():
+        out = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), out)
     return out
 
 
@@ -182,12 +175,26 @@ def _printable_ascii(arr: pa.Array) -> bool:
     return bool(data.size) and int(data.min()) >= 0x20 and int(data.max()) < 0x80
 
 
+_LOWER = inside(byte_class("abcdefghijklmnopqrstuvwxyz"))
+
+
+def _ascii_normal(arr: pa.Array) -> bool:
+    """A printable-ASCII column that upper-casing and trimming would leave as it is (no a–z, no value starting or
+    ending with a space): names in a roll usually are, and two kernels that copy the column are skipped."""
+    offsets, data = string_buffers(arr)
+    if any_byte(data, _LOWER):
+        return False
+    filled = np.diff(offsets) > 0
+    return not ((data[offsets[:-1][filled]] == 0x20).any() or (data[offsets[1:][filled] - 1] == 0x20).any())
+
+
 def _text(arr: pa.Array) -> pa.Array:
     if len(arr) >= _BIG and _printable_ascii(arr):
         # the same result with ASCII kernels: without control or non-ASCII bytes, upper-casing is ASCII's, the only
         # whitespace to trim is the space, and the only odd whitespace is a double space (a long column of names)
-        arr = pc.ascii_upper(pc.ascii_trim_whitespace(arr))
-        return empty_to_null(fix_subset(arr, pc.match_substring(arr, "  "), _collapse))
+        if not _ascii_normal(arr):
+            arr = pc.ascii_upper(pc.ascii_trim_whitespace(arr))
+        return empty_to_null(fix_subset(arr, double_space_rows(arr), _collapse))
     arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     odd = pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{00A0}\x{2000}-\x{200B}\x{3000}]")
     arr = fix_subset(arr, odd, _collapse)
@@ -232,9 +239,10 @@ def id_number(values: ArrayLike) -> pa.Array:
     loses its ``.0``. Nothing else is changed: a 15-digit NIK stays 15 digits.
     """
     raw = flat(as_string_array(values))
-    # fast path: 16 digits, or Excel's leading apostrophe before 16 digits, is already normal (without the quote)
-    quoted = pc.fill_null(pc.starts_with(raw, "'"), False)
-    bare = pc.if_else(quoted, pc.utf8_slice_codeunits(raw, 1, 1 << 30), raw)
+    # fast path: 16 digits, or Excel's leading apostrophe before 16 digits, is already normal (without the quote).
+    # Apostrophes trimmed in one kernel: a value that is two or more of them before 16 digits comes out of the full
+    # normaliser as the same 16 digits (it drops one, then the rest), so it may be kept from here too
+    bare = pc.utf8_ltrim(raw, characters="'")
     return _keep_canonical(raw, _is_digits(bare, 16), _id_number, fast=bare)
 
 
@@ -350,9 +358,32 @@ def make_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarr
     return days.view("datetime64[D]")
 
 
+def _day_span(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int] | None:
+    """(day numbers, not NaT, first day, number of days) of a long date column whose dates lie within fewer days
+    than it has rows (birth dates: ~40,000 days of a century for a million voters); None otherwise. Per-day work
+    done once per day of that span and spread back by an index costs a fraction of the same work per row."""
+    raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
+    if len(raw) < _BIG:
+        return None
+    ok = raw != _NAT
+    if not ok.any():
+        return None
+    first, last = int(raw[ok].min()), int(raw[ok].max())
+    if last - first + 1 > len(raw) // 4:
+        return None
+    return raw, ok, first, last - first + 1
+
+
 def civil_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``datetime64[D]`` → (year, month, day) int arrays, -1 for NaT (Hinnant's ``civil_from_days``; integer
-    arithmetic instead of datetime64 conversions)."""
+    arithmetic instead of datetime64 conversions). A long column of dates within a short span: computed once per
+    day of the span and looked up (the same arithmetic, on fewer values)."""
+    span = _day_span(days)
+    if span is not None:
+        raw, ok, first, width = span
+        table = civil_parts(np.arange(first, first + width + 1, dtype=np.int64).view("datetime64[D]"))
+        slot = np.where(ok, raw - first, width).astype(np.int32)  # the extra last slot stands for NaT
+        return tuple(np.where(np.arange(width + 1) < width, part, -1)[slot] for part in table)  # type: ignore
     raw = np.asarray(days, dtype="datetime64[D]").view(np.int64)
     nat = raw == _NAT
     z = np.where(nat, 0, raw) + 719468
@@ -387,7 +418,48 @@ def dates(values: ArrayLike) -> np.ndarray:
     return per_unique(_dates, values)
 
 
+def _dmy_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(dates, which values were read) of the values that are exactly two digits, a separator, two digits, a
+    separator, four digits (the form exports write most dates in; separators ``-/. ``, each on its own, as
+    ``_DMY`` takes them); NaT elsewhere. Such a value is what the ``_DMY`` regex reads, unchanged by the text
+    normalisation before it (no space at either end, no run of spaces, no leading apostrophe), so the date is the
+    same."""
+    offsets, data = string_buffers(arr)
+    lengths = np.diff(offsets)
+    ok = lengths == 10
+    if arr.null_count:
+        ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
+    out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[D]")
+    if not ok.any():
+        return out, ok
+    chars = data.reshape(-1, 10) if ok.all() else data[np.repeat(ok, lengths)].reshape(-1, 10)
+    digit = [chars[:, i] - np.uint8(ord("0")) for i in (0, 1, 3, 4, 6, 7, 8, 9)]  # strided columns, no copy
+    good = np.ones(len(chars), dtype=bool)
+    for d in digit:
+        good &= d <= 9
+    for i in (2, 5):
+        sep = chars[:, i]
+        good &= (sep == ord("-")) | (sep == ord("/")) | (sep == ord(".")) | (sep == ord(" "))
+    day, month = (digit[0] * np.int16(10) + digit[1]), (digit[2] * np.int16(10) + digit[3])
+    year = ((digit[4] * np.int16(10) + digit[5]) * np.int16(10) + digit[6]) * np.int16(10) + digit[7]
+    at = np.flatnonzero(ok)
+    ok[at[~good]] = False
+    out[at[good]] = make_dates(year[good], month[good], day[good])
+    return out, ok
+
+
 def _dates(values: pa.Array) -> np.ndarray:
+    if len(values) >= _BIG and pa.types.is_string(values.type):
+        # most values of a long column are plain dd-mm-yyyy, read from the bytes; the regexes get the others
+        out, ok = _dmy_bytes(values)
+        if not ok.all():
+            rest = np.flatnonzero(~ok)
+            out[rest] = _dates_general(values.take(pa.array(rest, type=pa.int64())))
+        return out
+    return _dates_general(values)
+
+
+def _dates_general(values: pa.Array) -> np.ndarray:
     arr = _unmark(_text(values))
     n = len(arr)
     year = np.full(n, -1, dtype=np.int64)
@@ -422,7 +494,26 @@ def _dates(values: pa.Array) -> np.ndarray:
 
 
 def iso_dates(days: np.ndarray) -> pa.Array:
-    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT); formatted once per distinct date."""
+    """``datetime64[D]`` → ISO ``yyyy-mm-dd`` strings (null for NaT); formatted once per distinct date (a long
+    column within a short span of days: once per day of the span, and the 10 bytes of each copied into place —
+    no hash of a million dates)."""
+    span = _day_span(days)
+    if span is not None:
+        raw, ok, first, width = span
+        year, month, day = civil_parts(np.arange(first, first + width, dtype=np.int64).view("datetime64[D]"))
+        if year.min() >= 1 and year.max() <= 9999:  # four digits, as strftime's %Y writes them
+            table = np.empty((width, 10), dtype=np.uint8)
+            for col, (value, scale) in enumerate([(year, 1000), (year, 100), (year, 10), (year, 1), (None, 0),
+                                                  (month, 10), (month, 1), (None, 0), (day, 10), (day, 1)]):
+                table[:, col] = ord("-") if value is None else value // scale % 10 + ord("0")
+            # ten bytes an item: the gather copies one 10-byte item a row instead of indexing a 2-D array
+            chars = table.view("V10")[(raw[ok] - first).astype(np.int32)]
+            ends = np.cumsum(np.where(ok, 10, 0), dtype=np.int64)
+            if ends[-1] < 2**31:
+                valid = None if ok.all() else pa.py_buffer(np.packbits(ok, bitorder="little"))
+                return pa.Array.from_buffers(pa.string(), len(raw), [
+                    valid, pa.py_buffer(np.r_[0, ends].astype(np.int32)), pa.py_buffer(chars)],
+                    null_count=int(len(raw) - ok.sum()))
     arr = pa.array(days, type=pa.date32(), from_pandas=True)
     enc = pc.dictionary_encode(arr)
     return pc.take(pc.strftime(enc.dictionary, format="%Y-%m-%d"), enc.indices)

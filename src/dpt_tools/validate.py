@@ -77,7 +77,8 @@ def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pa.Table | No
     n = len(pos)
     if n == 0:
         return None
-    fields = np.full(n, rule.field, dtype=object) if hits.fields is None else np.asarray(hits.fields, dtype=object)
+    # one field for every hit (most rules): a single name instead of a column of n copies of it
+    fields = rule.field if hits.fields is None else np.asarray(hits.fields, dtype=object)
     if hits.values is not None:
         values = pa.array(np.asarray(hits.values, dtype=object), type=pa.string(), from_pandas=True)
     else:
@@ -97,14 +98,15 @@ def _findings_for(rule: Rule, ctx: Context, settings: Settings) -> pa.Table | No
     })
 
 
-def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Settings) -> pa.Array:
-    """The value as the clerk typed it; NIK/NKK normalised and masked (digits 7–12) unless asked not to."""
+def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray | str, settings: Settings) -> pa.Array:
+    """The value as the clerk typed it; NIK/NKK normalised and masked (digits 7–12) unless asked not to.
+    ``fields``: the field of each hit, or one field for all."""
     out = pa.nulls(len(pos), type=pa.string())
     raw = ctx.roll.raw
-    for fld in dict.fromkeys(fields.tolist()):
+    for fld in [fields] if isinstance(fields, str) else dict.fromkeys(fields.tolist()):
         if not fld or fld not in raw.column_names:
             continue
-        sel = np.flatnonzero(fields == fld)
+        sel = np.arange(len(pos)) if isinstance(fields, str) else np.flatnonzero(fields == fld)
         take = pa.array(pos[sel], type=pa.int64())
         if fld in ID_FIELDS:
             # identity numbers are shown normalised (no apostrophe or spaces) so the mask hides the right digits
@@ -112,7 +114,8 @@ def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray, settings: Set
             col = mask_id(col) if settings.mask else col
         else:
             col = raw.column(fld).take(take)
-            if settings.mask:  # a NIK typed into another column (a shifted line) is masked there too
+            # a NIK typed into another column (a shifted line) is masked there too; it needs 16 characters
+            if settings.mask and len(col) and (pc.max(pc.binary_length(col)).as_py() or 0) >= 16:
                 col = pc.replace_substring_regex(col, pattern=r"\b([0-9]{6})[0-9]{6}([0-9]{4})\b",
                                                  replacement=r"\1******\2")
         col = flat(col)

@@ -72,7 +72,12 @@ def nik_excel_mangled(ctx: Context) -> Hits:
 
 def nik_region_unknown(ctx: Context) -> Hits:
     ok = ctx.nik.valid_format & ~mangled_nik(ctx)
-    known = np.asarray(known_kecamatan_code(ctx.nik.region).to_numpy(zero_copy_only=False))
+    region = ctx.nik.region
+    if isinstance(region, pa.DictionaryArray):  # each distinct code looked up once
+        known = np.asarray(known_kecamatan_code(region.dictionary).to_numpy(zero_copy_only=False))[
+            np.asarray(region.indices)]
+    else:
+        known = np.asarray(known_kecamatan_code(region).to_numpy(zero_copy_only=False))
     return Hits.from_mask(ok & ~known, region=ctx.nik.region)
 
 

@@ -3,8 +3,12 @@ disability code, RT/RW, and the structure of the line itself."""
 
 from __future__ import annotations
 
-import numpy as np
+import string
 
+import numpy as np
+import pyarrow as pa
+
+from ..bytescan import byte_class, outside, rows_where, string_buffers, valid_mask
 from .base import Context, Hits
 
 #: What clerks type when a name is unknown.
@@ -18,10 +22,42 @@ MIN_AGE = 17
 MAX_AGE = 110
 
 
+#: ``NO_LETTER`` and ``NAME_OK`` as byte classes, for names in ASCII (see :func:`_name_checks`)
+_ALNUM = byte_class(string.ascii_uppercase + string.digits)
+_NOT_NAME_BYTE = outside(byte_class(string.ascii_uppercase + " .,'`-()/"))
+NO_LETTER = r"^[^A-Z0-9]*$"
+
+
+def _name_checks(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(matches ``NO_LETTER``, matches ``NAME_OK``) for every name, computed once for both name rules.
+
+    The two regexes cost ~50 ms each on a million names; on the bytes the answer is mostly known at once: a name
+    whose first byte is a letter or digit cannot match ``NO_LETTER``, and a name made only of bytes of
+    ``NAME_OK``'s ASCII characters matches it. The few names left (empty, starting otherwise, holding another
+    byte: punctuation, digits, non-ASCII letters) go through the regexes themselves, so the answer is theirs."""
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        arr = ctx.col("nama")
+        if not (isinstance(arr, pa.Array) and pa.types.is_string(arr.type)):
+            return ctx.matches("nama", NO_LETTER), ctx.matches("nama", NAME_OK)
+        offsets, data = string_buffers(arr)
+        valid = valid_mask(arr)
+        filled = np.diff(offsets) > 0
+        first = np.zeros(len(arr), dtype=np.uint8)
+        first[filled] = data[offsets[:-1][filled]]
+        no_letter = ctx.matches_at("nama", NO_LETTER, valid & ~_ALNUM[first])
+        undecided = valid & (~filled | rows_where(offsets, data, _NOT_NAME_BYTE))
+        name_ok = valid & ~undecided
+        name_ok |= ctx.matches_at("nama", NAME_OK, undecided)
+        return no_letter, name_ok
+
+    return ctx.cached("name_checks", make)
+
+
 def _name_missing(ctx: Context) -> np.ndarray:
     """Rows without a usable name (shared by both name rules, computed once)."""
     return ctx.cached("name_missing", lambda: ~ctx.present("nama") | ctx.isin("nama", NAME_PLACEHOLDERS)
-                      | ctx.matches("nama", r"^[^A-Z0-9]*$"))
+                      | _name_checks(ctx)[0])
 
 
 def name_missing(ctx: Context) -> Hits:
@@ -29,7 +65,7 @@ def name_missing(ctx: Context) -> Hits:
 
 
 def name_suspicious(ctx: Context) -> Hits:
-    odd = ctx.present("nama") & ~ctx.matches("nama", NAME_OK) & ~_name_missing(ctx)
+    odd = ctx.present("nama") & ~_name_checks(ctx)[1] & ~_name_missing(ctx)
     return Hits.from_mask(odd)
 
 

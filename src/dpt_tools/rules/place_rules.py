@@ -70,12 +70,13 @@ def _mask_quoted(ctx: Context, hits: Hits, *params: str) -> Hits:
 def family_split_tps(ctx: Context) -> Hits:
     """Members of one family card (NKK) assigned to different TPS of the same kelurahan. A member without a TPS number
     (empty, 000, ``-``: tps_missing) is assigned to none, so is no TPS of the family."""
-    usable = ctx.digits("nkk", 16) & ~_no_tps_number(ctx)
+    sixteen, numbers = ctx.id_numbers("nkk")
+    usable = sixteen & ~_no_tps_number(ctx)
     if not usable.any():
         return Hits.none()
     # a usable NKK is 16 digits, so one int64: cheaper to group than a million strings (other rows are not used)
     at = np.flatnonzero(usable)
-    nkk = np.asarray(pc.cast(ctx.col("nkk").take(pa.array(at, type=pa.int64())), pa.int64()))
+    nkk = numbers[at]
     tps = ctx.group(["tps"])
     # a family is split only if its NKK occurs with two TPS: only the rows of such NKKs (found by a sort) are
     # grouped exactly by place and NKK
@@ -352,7 +353,10 @@ def region_unknown(ctx: Context) -> Hits:
     if not present:
         return Hits.none()
     combo = ctx.group(present)
-    first = np.unique(combo, return_index=True)[1]  # one representative row per combination
+    # one representative row per combination: its first row. Group ids are numbered in order of first appearance,
+    # so a row is the first of its group where its id exceeds every id before it (np.unique's first indices,
+    # without sorting a million ids)
+    first = np.flatnonzero(np.r_[True, combo[1:] > np.maximum.accumulate(combo)[:-1]]) if len(combo) else combo
     take = pa.array(first, type=pa.int64())
     keys = {f: (name_key(ctx.col(f).take(take)).to_pylist() if f in present else [None] * len(first))
             for f in PLACE_FIELDS}
