@@ -198,3 +198,17 @@ def test_the_overall_line_of_diff_is_one_line_in_a_pipe(versions):
             lines = [ln for ln in text.splitlines() if ln.startswith(("Lama ", "Old "))]
             assert len(lines) == 1, text
             assert lines[0].rstrip().endswith(("baru", "new")), text  # the whole line, up to its last word
+
+
+def test_a_nik_glued_to_letters_in_a_name_is_masked_in_findings(tmp_path):
+    """``BUDI1971011708850009`` in NAMA: the name_suspicious finding's value hides digits 7–12 like a NIK (a word
+    boundary regex missed a number glued to letters); ``--no-mask`` shows it."""
+    from dpt_tools.config import Settings
+    from dpt_tools.validate import validate_path
+
+    p = tmp_path / "g.csv"
+    p.write_text("NIK;NAMA;TGL LAHIR;JK;STATUS;TPS\n1971011708850001;BUDI1971011708850009;17-08-1985;L;S;1\n")
+    masked = validate_path(p, Settings()).findings
+    assert masked.loc[masked["rule"] == "name_suspicious", "value"].tolist() == ["BUDI197101******0009"]
+    shown = validate_path(p, Settings(mask=False)).findings
+    assert shown.loc[shown["rule"] == "name_suspicious", "value"].tolist() == ["BUDI1971011708850009"]

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from . import __version__
 from .config import Settings
 from .load import Roll, load_roll
-from .nik import mask_id, shown_headers
+from .nik import mask_id, mask_ids_in_text, shown_headers
 from .normalize import flat
 from .output import atomic_paths, write_frame, write_json
 from .rules.base import SEVERITIES, Context, Rule, render
@@ -116,8 +116,7 @@ def _raw_values(ctx: Context, pos: np.ndarray, fields: np.ndarray | str, setting
             col = raw.column(fld).take(take)
             # a NIK typed into another column (a shifted line) is masked there too; it needs 16 characters
             if settings.mask and len(col) and (pc.max(pc.binary_length(col)).as_py() or 0) >= 16:
-                col = pc.replace_substring_regex(col, pattern=r"\b([0-9]{6})[0-9]{6}([0-9]{4})\b",
-                                                 replacement=r"\1******\2")
+                col = mask_ids_in_text(col)  # also a NIK glued to letters (BUDI1971…), which \b misses
         col = flat(col)
         if len(sel) == len(pos):
             out = col
