@@ -146,10 +146,20 @@ def test_out_may_not_be_input(good):
     assert res.exit_code == 2
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+
+
 def _dpt(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     return subprocess.run([sys.executable, "-m", "dpt_tools.cli", *args], input=stdin, capture_output=True,
-                          env=env, cwd=cwd, timeout=120)
+                          env=_env(), cwd=cwd, timeout=120)
+
+
+def _dpt_patched(patch: str, *args: str) -> subprocess.CompletedProcess:
+    """``dpt ARGS`` in a real process after ``patch`` (Python source) has replaced part of the library: how a test
+    plants a bug and sees what the user would see."""
+    code = f"import sys\n{patch}\nfrom dpt_tools.cli import main\nsys.argv = ['dpt', *{list(args)!r}]\nmain()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=120)
 
 
 def test_subprocess_exit_codes_and_one_line_errors(good, bad, tmp_path):
@@ -247,7 +257,7 @@ def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, cont
 def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):
     """A cron job on a Latin-1 or ASCII locale: the verdict's dash and the table's rules cannot be encoded; the run
     must still end with its real exit code (1), its verdict and its JSON, not an internal error (3)."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "PYTHONIOENCODING": "ascii"}
+    env = {**_env(), "PYTHONIOENCODING": "ascii"}
     for extra in ([], ["--quiet"], ["--json"]):
         res = subprocess.run([sys.executable, "-m", "dpt_tools.cli", "validate", str(bad), *extra],
                              capture_output=True, env=env, timeout=120)
@@ -257,18 +267,12 @@ def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):
 
 def test_an_internal_error_is_one_line_without_a_nik(good):
     """A bug (exit 3) is reported in one line, and an exception text quoting a NIK does not put it on screen."""
-    code = (
-        "import sys\n"
+    res = _dpt_patched(
         "import dpt_tools.validate as v\n"
         "def boom(*a, **k):\n"
         "    raise RuntimeError('value 1971015708850002 broke\\nsecond line')\n"
-        "v.validate_path = boom\n"
-        "from dpt_tools.cli import main\n"
-        f"sys.argv = ['dpt', 'validate', {str(good)!r}]\n"
-        "main()\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120)
+        "v.validate_path = boom\n",
+        "validate", str(good))
     err = res.stderr.decode()
     assert res.returncode == 3
     assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
@@ -278,20 +282,14 @@ def test_an_internal_error_is_one_line_without_a_nik(good):
 @pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
 def test_a_broken_internal_invariant_is_exit_3_not_an_input_error(good, tmp_path, extra):
     """validate: an IntegrityError is a bug, not bad input: exit 3 as docs/contract.md says (diff already did so)."""
-    code = (
-        "import sys\n"
+    res = _dpt_patched(
         "import dpt_tools.validate as v\n"
         "from dpt_tools.errors import IntegrityError\n"
         "def broken(frame):\n"
         "    raise IntegrityError('loaded roll: 1 value(s) break the schema')\n"
         "import dpt_tools.chunked as c\n"
-        "v.check_roll_frame = c.check_roll_frame = broken\n"
-        "from dpt_tools.cli import main\n"
-        f"sys.argv = ['dpt', 'validate', {str(good)!r}, '--out', {str(tmp_path / 'o')!r}, *{extra!r}]\n"
-        "main()\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120)
+        "v.check_roll_frame = c.check_roll_frame = broken\n",
+        "validate", str(good), "--out", str(tmp_path / "o"), *extra)
     err = res.stderr.decode()
     assert res.returncode == 3, err
     assert len(err.strip().splitlines()) == 1 and "internal error" in err, err
