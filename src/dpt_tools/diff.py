@@ -28,7 +28,6 @@ the same result. Everything is keyed joins and column-wise comparisons — no lo
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
 import time
@@ -61,7 +60,7 @@ from .load import (
     read_parquet_strings,
 )
 from .names import fold_names
-from .nik import mask_id, mask_ids_in_text
+from .nik import mask_id, mask_ids_in_str, mask_ids_in_text
 from .output import atomic_paths, write_frame, write_json
 from .prefetch import InputFile, prefetch
 from .regions import comparison_key
@@ -166,14 +165,11 @@ def _mask(arr: pa.Array) -> pa.Array:
     return _flat(mask_id(arr))
 
 
-_ANY_ID = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
-
-
 def _no_full_id(text: str | None) -> str | None:
     """A name that reaches the screen (a region, a header; summary.json is printed by --json) with a 16-digit
     number in it shows the number masked like a NIK: a line shifted by an unquoted delimiter puts a NIK into the
     kelurahan column, and a full NIK is never shown, with or without --no-mask."""
-    return _ANY_ID.sub(r"\1******\2", text) if text else text
+    return mask_ids_in_str(text) if text else text
 
 
 def _mask_ids_in_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
