@@ -400,7 +400,8 @@ def _check_part(index: int, read: RawRead, job: _Job) -> _PartResult:
     if job.header is not None and tuple(read.header) != job.header:
         raise InputError(f"{job.path}: the header changes inside the file (part {index + 1})")
     settings = job.settings
-    roll = build_roll(read, source=Path(job.path).name, path=job.path, sha256="", column_map=settings.column_map)
+    roll = build_roll(read, source=Path(job.path).name, path=job.path, sha256="", column_map=settings.column_map,
+                      required_headers=settings.required_headers)
     del read
     check_roll_frame(roll.frame)
     skipped = list(job.skipped) if job.skipped is not None else [r.code for r in RULES if not applicable(r, roll)]

@@ -246,5 +246,5 @@ def write_clean_outputs(result: CleanResult, out_dir: str | Path, fmt: str, seco
 
 
 def clean_path(path: str | Path, settings: Settings, **kw: Any) -> CleanResult:
-    roll = load_roll(path, column_map=settings.column_map)
+    roll = load_roll(path, column_map=settings.column_map, required_headers=settings.required_headers)
     return clean_roll(roll, settings, **kw)

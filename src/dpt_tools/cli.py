@@ -55,10 +55,13 @@ class InternalProblem(click.ClickException):
         say(f"dpt: internal error ({self.format_message()}); nothing was written — please report it")
 
 
-def _problem(exc: DptError) -> click.ClickException:
-    """The user-facing form of a library error: bad input (exit 2) or a broken invariant (exit 3)."""
-    from .errors import IntegrityError
+def _problem(exc: DptError, lang: str = "id") -> click.ClickException:
+    """The user-facing form of a library error: bad input (exit 2) or a broken invariant (exit 3). An error worded
+    in both languages (``LocalizedInputError``) is shown in ``lang``."""
+    from .errors import IntegrityError, LocalizedInputError
 
+    if isinstance(exc, LocalizedInputError):
+        return InputProblem(exc.text(lang))
     return InternalProblem(str(exc)) if isinstance(exc, IntegrityError) else InputProblem(str(exc))
 
 
@@ -226,7 +229,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
                 parted = validate_in_parts(roll, settings, out_dir, fmt, part_rows=part_rows, workers=jobs,
                                            progress=advance)
         except DptError as exc:
-            raise _problem(exc) from exc
+            raise _problem(exc, settings.lang) from exc
         sys.exit(_render_validate(parted.summary, parted.failed(settings.fail_on), settings.lang, quiet, as_json))
     try:
         if out_dir:
@@ -240,7 +243,7 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
         if out_dir:
             write_outputs(result, settings, out_dir, fmt, seconds)
     except DptError as exc:
-        raise _problem(exc) from exc
+        raise _problem(exc, settings.lang) from exc
     sys.exit(_render_validate(summary(result, settings, seconds), result.failed(settings.fail_on), settings.lang,
                               quiet, as_json))
 
@@ -349,7 +352,7 @@ def clean(roll: str, out_dir: str, fmt: str, keep_invalid: bool, no_dedupe: bool
             result = clean_path(roll, settings, keep_invalid=keep_invalid, dedupe=not no_dedupe)
         paths = write_clean_outputs(result, out_dir, fmt, time.perf_counter() - start)
     except DptError as exc:
-        raise _problem(exc) from exc
+        raise _problem(exc, settings.lang) from exc
     print_clean(_console(), result, paths, settings.lang, quiet=quiet)
     sys.exit(EXIT_OK)
 
@@ -405,7 +408,7 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         say(f"dpt: internal error ({exc}); nothing was written — please report it")
         sys.exit(EXIT_INTERNAL)
     except DptError as exc:
-        raise _problem(exc) from exc
+        raise _problem(exc, settings.lang) from exc
     if as_json:
         click.echo(json.dumps(result.summary, ensure_ascii=False, indent=2))
         print_diff(_console(stderr=True), result.summary, settings.lang, quiet=True)
@@ -463,7 +466,7 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
         if out_dir:
             write_dedupe_outputs(result, settings, out_dir, fmt, inputs=list(rolls))
     except DptError as exc:
-        raise _problem(exc) from exc
+        raise _problem(exc, settings.lang) from exc
     summ = summary(result, settings)
     failed = dd_fail_on != "never" and result.has_duplicates()
     if as_json:

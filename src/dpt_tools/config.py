@@ -14,6 +14,8 @@ Keys of ``dpt.toml`` (all optional)::
     fail_on = "error"                 # error | warning | never
     [columns]                         # header → canonical field, wins over the alias table
     "NOMOR INDUK" = "nik"
+
+A ``[columns]`` header absent from a file is ignored; a ``--map`` header absent from it is an input error.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ class Settings:
     format: str = "csv"
     fail_on: str = "error"
     column_map: dict[str, str] = field(default_factory=dict)
+    #: the headers of ``column_map`` given on the command line (``--map``): each must be a header of the input
+    #: (see :func:`dpt_tools.load.check_map_headers`); those of ``[columns]`` need not, a shared config names the
+    #: headers of many exports
+    required_headers: tuple[str, ...] = ()
     mask: bool = True
     config_path: str | None = None
 
@@ -166,7 +172,8 @@ def parse_map_options(items: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
-    """Defaults, then the config file, then non-None ``overrides`` (the command-line flags)."""
+    """Defaults, then the config file, then non-None ``overrides`` (the command-line flags). The headers of
+    ``columns=`` (``--map``) become ``Settings.required_headers``: a clerk's typo there must stop the run."""
     settings = Settings()
     path = find_config(config)
     if path is not None:
@@ -177,4 +184,7 @@ def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any
         settings = _apply(settings, values, str(path))
         settings = replace(settings, config_path=str(path))
     flags = {k: v for k, v in overrides.items() if v is not None and v != {} and v != ()}
-    return _apply(settings, flags, "command line")
+    settings = _apply(settings, flags, "command line")
+    if flags.get("columns"):
+        settings = replace(settings, required_headers=tuple(str(h) for h in flags["columns"]))
+    return settings

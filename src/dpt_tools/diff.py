@@ -52,6 +52,7 @@ from .load import (
     Hasher,
     Roll,
     build_roll,
+    check_map_headers,
     input_kind,
     map_headers,
     normalise_field,
@@ -219,6 +220,8 @@ class _Side:
     coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
     #: lines with too many or too few fields (compared as they stand; summary.json and the screen say so)
     malformed: int = 0
+    #: the file's header as read (``--map`` headers are checked against both versions' headers)
+    header: list[str] = field(default_factory=list)
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
         if fld == "tanggal_lahir":
@@ -326,7 +329,8 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
         digest = lambda: hasher.hexdigest  # noqa: E731
     # the loader's own checks and naming of extra columns, run on zero rows
     shell = build_roll(replace(read, table=read.table.slice(0, 0), row_numbers=read.row_numbers[:0]),
-                       source=name, path=path, sha256="", column_map=settings.column_map)
+                       source=name, path=path, sha256="", column_map=settings.column_map,
+                       required_headers=settings.required_headers, each_file=False)
     table = read.table
     index = map_headers(read.header, settings.column_map)
     # kept in the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered
@@ -336,7 +340,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
     side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
                  list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64),
-                 malformed=len(read.malformed))
+                 malformed=len(read.malformed), header=list(read.header))
     if source is not None and source.error is None:
         side.hash_now = source.start_hash
     return side
@@ -1148,6 +1152,8 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
     for label in ("old", "new"):
         if label in errors:
             raise errors[label]
+    # a --map header must be in OLD or NEW (two exports may name a column differently, see check_map_headers)
+    check_map_headers({sides[lb].path: sides[lb].header for lb in ("old", "new")}, settings.required_headers)
     tick("read")
     return _diff(sides["old"], sides["new"], settings, by, tick)
 

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,7 +36,7 @@ import pyarrow.parquet as pq
 
 from . import normalize as norm
 from . import prefetch
-from .errors import InputError
+from .errors import InputError, LocalizedInputError
 from .fields import ALIAS_INDEX, FIELDS, header_key
 
 if TYPE_CHECKING:
@@ -86,6 +89,8 @@ class Roll:
     blank_rows: list[int] = field(default_factory=list)
     #: the input's sha256 while it is still to be computed (``load_roll(..., hash_later=True)``); ``sha256`` is ""
     pending_sha256: PendingDigest | None = None
+    #: the file's header as read (before mapping), e.g. to check ``--map`` headers against several files at once
+    header: list[str] = field(default_factory=list)
 
     def finish_sha256(self) -> str:
         """Fill ``sha256`` if it was left for later (waits for the hash); a file changed meanwhile is refused."""
@@ -505,6 +510,83 @@ def map_headers(header: list[str], overrides: dict[str, str] | None = None) -> d
     return out
 
 
+#: The header of a file whose header row is missing: its first data row (a NIK in it), never quoted in a message.
+_DATA_AS_HEADER = re.compile(r"'?[0-9]{16}")
+#: How many of a file's headers a message lists at most.
+_SHOWN_HEADERS = 12
+
+
+def missing_headers(header: list[str], wanted: Collection[str]) -> list[str]:
+    """The ``wanted`` headers (``--map``) that are not headers of the file, compared as :func:`map_headers`
+    compares them (case, spaces, punctuation and a BOM do not count), in the order given."""
+    have = {header_key(h) for h in header}
+    return [w for w in wanted if header_key(w) not in have]
+
+
+def _closest(wanted: str, header: list[str]) -> str | None:
+    """The file's header nearest to a misspelt one (difflib on the compared forms), if any is near enough."""
+    import difflib
+
+    keys: dict[str, str] = {}
+    for h in header:
+        keys.setdefault(header_key(h), h)
+    near = difflib.get_close_matches(header_key(wanted), [k for k in keys if k], n=1, cutoff=0.6)
+    return keys[near[0]] if near else None
+
+
+def _listed(header: list[str], lang: str) -> str:
+    shown = [h for h in header if h.strip()]
+    more = "" if len(shown) <= _SHOWN_HEADERS else f", … ({len(shown)} {'in all' if lang == 'en' else 'kolom'})"
+    return ", ".join(shown[:_SHOWN_HEADERS]) + more
+
+
+def check_map_headers(headers: dict[str, list[str]], wanted: Collection[str]) -> None:
+    """Raise an input error when a ``--map`` header is a header of none of the files.
+
+    ``headers``: file name → its header as read. Why: a mapping whose header is not in the file maps nothing, so
+    the rules of its field are skipped and the run can pass — a clerk's typo must stop it instead. With several
+    files (dedupe, diff) a header found in any of them is a real header of those exports, not a typo: exports of
+    different offices may name one column differently, and ``--map`` is the only way to map one of them. The
+    message (one line, both languages) names the file(s) and the header, with the file's nearest header, or its
+    headers when none is near (never a data row read as a header)."""
+    files = list(headers)
+    missing = [w for w in wanted if all(w in missing_headers(h, [w]) for h in headers.values())]
+    if not missing or not files:
+        return
+    data_row = any(_DATA_AS_HEADER.fullmatch(h.strip()) for hs in headers.values() for h in hs)
+    one = len(files) == 1
+    quoted_en, quoted_id, unplaced = [], [], False
+    for w in missing:
+        near = [(f, c) for f in files if not data_row and (c := _closest(w, headers[f])) is not None]
+        if not near:
+            unplaced = True
+            quoted_en.append(repr(w))
+            quoted_id.append(repr(w))
+            continue
+        f, c = near[0]
+        quoted_en.append(f"{w!r} (closest: {c!r}{'' if one else f' in {f}'})")
+        quoted_id.append(f"{w!r} (yang paling mirip: {c!r}{'' if one else f' di {f}'})")
+    plural = len(missing) > 1
+    what_en = f"--map header{'s' if plural else ''} {', '.join(quoted_en)} {'are' if plural else 'is'}"
+    what_id = f"kolom --map {', '.join(quoted_id)} tidak ada"
+    if one:
+        text_en, text_id = f"{files[0]}: {what_en} not in the file", f"{files[0]}: {what_id} di berkas ini"
+    else:
+        names = ", ".join(files)
+        text_en = f"{names}: {what_en} in none of these files"
+        text_id = f"{names}: {what_id} di berkas mana pun"
+    if data_row:
+        text_en += " (the first line holds a 16-digit number, so the header row seems to be missing)"
+        text_id += " (baris pertama berisi angka 16 digit, jadi baris judul kolom tampaknya tidak ada)"
+    elif unplaced and one:
+        text_en += f" (its headers: {_listed(headers[files[0]], 'en')})"
+        text_id += f" (kolomnya: {_listed(headers[files[0]], 'id')})"
+    elif unplaced:
+        text_en += " (" + "; ".join(f"headers of {f}: {_listed(headers[f], 'en')}" for f in files) + ")"
+        text_id += " (" + "; ".join(f"kolom {f}: {_listed(headers[f], 'id')}" for f in files) + ")"
+    raise LocalizedInputError({"en": text_en, "id": text_id})
+
+
 def normalise_field(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """The normaliser of one canonical field (shared by every command, so values compare the same way)."""
     if fld in ID_FIELDS:
@@ -522,14 +604,25 @@ def normalise_field(fld: str, arr: pa.ChunkedArray) -> pa.Array | pa.ChunkedArra
     return norm.text(arr, distinct=fld == "nama")
 
 
-def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
-               column_map: dict[str, str] | None = None) -> Roll:
-    """Map, normalise and assemble a :class:`Roll` from an all-string table in file order."""
+def build_roll(read: RawRead, *, source: str, path: str, sha256: str, column_map: dict[str, str] | None = None,
+               required_headers: Collection[str] = (), each_file: bool = True) -> Roll:
+    """Map, normalise and assemble a :class:`Roll` from an all-string table in file order.
+
+    ``required_headers`` (``--map``) must be headers of this file (:func:`check_map_headers`), checked before
+    anything else. With ``each_file=False`` (one of several files, checked together by the caller) one is named
+    here only when its absence leaves this file without a column it cannot do without (the likely cause)."""
     import pandas as pd
 
     header, table = read.header, read.table
+    if each_file:
+        check_map_headers({source: header}, required_headers)
     mapping_idx = map_headers(header, column_map)
     fields_present = [f for f in FIELDS if f in mapping_idx.values()]
+    if not each_file and required_headers and ("nama" not in fields_present or (
+            "nik" not in fields_present and "tanggal_lahir" not in fields_present)):
+        needed = {"nama"} if "nama" not in fields_present else {"nik", "tanggal_lahir"}
+        over = {header_key(k): v for k, v in (column_map or {}).items()}
+        check_map_headers({source: header}, [h for h in required_headers if over.get(header_key(h)) in needed])
     if "nama" not in fields_present:
         if any(re.fullmatch(r"'?[0-9]{16}", h.strip()) for h in header):  # a NIK where a header should be
             raise InputError(f"{source}: no name column: the first line holds a 16-digit number, so the header row "
@@ -595,7 +688,7 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str,
         notes.append(f"columns {', '.join(dup_claims)} repeat a mapped field and are kept as extra columns")
     return Roll(frame=frame, raw=raw, dob=dob, source=source, path=path, dialect=read.dialect, mapping=mapping,
                 fields_present=fields_present, extras=extras, malformed=read.malformed, sha256=sha256, notes=notes,
-                columns=columns, blank_rows=read.blank_rows)
+                columns=columns, blank_rows=read.blank_rows, header=list(header))
 
 
 def input_kind(path: str | Path, fmt: str | None = None) -> str:
@@ -678,8 +771,10 @@ def _take_ahead(path: str, kind: str) -> _ParseAhead | None:
 
 
 def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt: str | None = None,
-              source: str | None = None, hash_later: bool = False) -> Roll:
+              source: str | None = None, hash_later: bool = False, required_headers: Collection[str] = (),
+              each_file: bool = True) -> Roll:
     """Load one roll. ``fmt`` forces ``csv``/``parquet``; by default the extension decides (``-`` = CSV on stdin).
+    ``required_headers``, ``each_file``: the ``--map`` headers, see :func:`build_roll`.
 
     ``hash_later``: a file parsed ahead (:func:`parse_ahead`) may come back with its sha256 still to compute
     (``Roll.pending_sha256``; the caller starts it where a core is idle and calls ``Roll.finish_sha256``)."""
@@ -687,7 +782,8 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     kind = input_kind(path, fmt)
     ahead = _take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
     if ahead is not None and ahead.read is not None:
-        roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map)
+        roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map,
+                          required_headers=required_headers, each_file=each_file)
         if hash_later:
             roll.pending_sha256 = PendingDigest(ahead.early, path)
             return roll
@@ -708,4 +804,5 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
         hasher.join()
         sha256 = hasher.hexdigest
     del data
-    return build_roll(read, source=source or name, path=path, sha256=sha256, column_map=column_map)
+    return build_roll(read, source=source or name, path=path, sha256=sha256, column_map=column_map,
+                      required_headers=required_headers, each_file=each_file)

@@ -236,7 +236,7 @@ def validate_path(path: str | Path, settings: Settings, progress: Progress | Non
     """Load and validate one file (the library face of ``dpt validate``). ``progress(step, units)`` is called as
     work completes: ``STEPS`` units in all (loading counts as one unit per rule)."""
     warm_up()  # the Kemendagri reference, built beside the normalisation (the parse is mostly done ahead)
-    roll = load_roll(path, column_map=settings.column_map, hash_later=True)
+    roll = load_roll(path, column_map=settings.column_map, hash_later=True, required_headers=settings.required_headers)
     if progress is not None:
         progress("load", len(RULES))
     return validate_roll(roll, settings, progress)

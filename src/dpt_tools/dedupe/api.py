@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..config import Settings
 from ..errors import InputError
-from ..load import Roll, input_kind, load_roll
+from ..load import Roll, check_map_headers, input_kind, load_roll
 from ..nik import mask_id
 from ..output import atomic_paths, write_frame, write_json
 from . import compare as C
@@ -270,19 +270,24 @@ def load_frequencies(path: str | Path) -> pd.DataFrame:
 
 
 def dedupe_paths(paths: list[str] | list[Path], settings: Settings, **kw: Any) -> DedupeResult:
-    """Load the rolls (in the given order; ``source`` = file name) and run :func:`find_duplicates`."""
+    """Load the rolls (in the given order; ``source`` = file name) and run :func:`find_duplicates`.
+
+    A ``--map`` header (``settings.required_headers``) must be a header of at least one of the rolls
+    (:func:`~dpt_tools.load.check_map_headers`): rolls of different exports may name a column differently."""
     if not paths:
         raise InputError("dedupe needs at least one roll")
     rolls = []
     seen: dict[str, str] = {}
     for p in paths:
-        roll = load_roll(p, column_map=settings.column_map)
+        roll = load_roll(p, column_map=settings.column_map, required_headers=settings.required_headers,
+                         each_file=len(paths) == 1)
         if roll.source in seen:
             raise InputError(f"{p}: two inputs share the file name {roll.source!r} "
                              f"(records are identified by file name; rename one)")
         seen[roll.source] = str(p)
         rolls.append(roll)
         pa.default_memory_pool().release_unused()  # the parser's scratch space goes back to the OS
+    check_map_headers({r.source: r.header for r in rolls}, settings.required_headers)
     if isinstance(kw.get("frequencies"), str | Path):
         kw["frequencies"] = load_frequencies(kw["frequencies"])
     return find_duplicates(rolls, settings, **kw)
