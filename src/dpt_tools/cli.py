@@ -149,7 +149,8 @@ def common_options(f: Any) -> Any:
         click.option("--config", type=click.Path(dir_okay=False), default=None,
                      help="Config file (default: $DPT_CONFIG or ./dpt.toml)."),
         click.option("--map", "maps", multiple=True, metavar="HEADER=field",
-                     help="Map an input header to a canonical field (repeatable); wins over the alias table."),
+                     help="Map an input header to a canonical field (repeatable); wins over the alias table. A header "
+                          "not in the file is an error (with several files: in none of them)."),
         click.option("--lang", type=click.Choice(["id", "en"]), default=None,
                      help="Language of messages: id (Bahasa Indonesia, default) or en."),
     ]
