@@ -382,7 +382,7 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     """
     from .prefetch import prefetch
 
-    early = prefetch([old, new], hash_on_read=True)  # read and hashed on the other core while the library loads
+    early = prefetch([old, new], keep=False)  # scanned (sha256) on the other core while the library loads
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input
