@@ -383,6 +383,10 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     from .prefetch import prefetch
 
     early = prefetch([old, new], keep=False)  # scanned (sha256) on the other core while the library loads
+    from .load import forget_ahead, parse_ahead  # pyarrow, not pandas: both parses run beside the other imports
+
+    for path, source in early.items():
+        parse_ahead(path, source)
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input
@@ -406,6 +410,9 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
         sys.exit(EXIT_INTERNAL)
     except DptError as exc:
         raise _problem(exc) from exc
+    finally:
+        for path in early:
+            forget_ahead(path)  # a parse not taken (an early error) is never handed to a later call
     if as_json:
         click.echo(json.dumps(result.summary, ensure_ascii=False, indent=2))
         print_diff(_console(stderr=True), result.summary, settings.lang, quiet=True)

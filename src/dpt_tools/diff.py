@@ -59,6 +59,7 @@ from .load import (
     read_csv_strings,
     read_input_bytes,
     read_parquet_strings,
+    take_ahead,
 )
 from .names import fold_names
 from .nik import mask_id, mask_ids_in_str, mask_ids_in_text
@@ -309,12 +310,13 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
                prefetched: InputFile | None = None) -> _Side:
     """Read a file as raw text columns without normalising them (that happens on demand). A regular file is read
     and hashed by an :class:`~dpt_tools.prefetch.InputFile` (``prefetched``: one started earlier)."""
-    source = prefetched or prefetch([path], keep=False).get(path)
+    kind = input_kind(path, fmt)
+    ahead = take_ahead(path, kind)  # parsed while the command was still importing (see load.parse_ahead)
+    source = ahead.early if ahead is not None else prefetched or prefetch([path], keep=False).get(path)
     if source is not None and not (source.data() is not None if source.keep else source.opened()):
         source = None  # it could not be read: read again below, for the loader's own message
-    kind = input_kind(path, fmt)
-    read = None
-    if source is not None and not source.keep:
+    read = ahead.read if ahead is not None else None
+    if read is None and source is not None and not source.keep:
         # parsed from the file while ``source`` scans it (sha256, quotes) on its own thread: the bytes are never
         # all in memory. A file changed between the two reads is refused by the digest (InputFile.changed).
         try:
