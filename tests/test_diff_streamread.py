@@ -133,3 +133,22 @@ def test_unreadable_and_vanished_files_get_the_loaders_message(versions: tuple[P
     gone.unlink()
     with pytest.raises(InputError, match=r"gone\.csv: file not found"):
         diff_paths(old, gone, Settings(), prefetched=early)
+
+
+def test_a_parse_ahead_left_by_a_failed_command_is_never_reused(versions: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dpt_tools.cli import cli
+
+    old, new = versions
+    mine = tmp_path / "DPT.csv"
+    mine.write_bytes(new.read_bytes())
+    # the command starts both parses, then refuses --out (under a file) before taking them
+    (tmp_path / "note.txt").write_text("a file")
+    res = CliRunner().invoke(cli, ["diff", str(old), str(mine), "--out", str(tmp_path / "note.txt" / "out")])
+    assert res.exit_code == 2 and "is a file" in res.stderr
+    mine.write_bytes(old.read_bytes())  # saved again: now the same roll as OLD
+    st = os.stat(mine)
+    os.utime(mine, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    got = diff_paths(old, mine, Settings())
+    assert got.summary["unchanged"] == got.summary["old"] == got.summary["new"]
