@@ -5,10 +5,9 @@ Or, for a reader that parses a file from its path (``keep=False``, what ``dpt di
 it is still in the processor's cache is what makes this cheap: the whole-file copy alone (357 MB for the 1M diff
 pair: ~87,000 page faults) cost more CPU than the hash, and hashing that copy afterwards reads it from memory again.
 
-Why a module of its own: ``dpt diff`` spends its first ~0.45 s importing pandas and pyarrow on one core. Started
-before those imports, these threads use the other core to read both inputs. The sha256 (~0.15 s per 180 MB) is
-computed either by the same thread right after reading (``hash_on_read``, what ``dpt diff`` does: the imports
-leave the other core to it, and every later stage keeps both cores busy) or later, when the caller says so
+Why a module of its own: a command spends its first ~0.45 s importing pandas and pyarrow on one core. Started
+before those imports, these threads use the other core. The sha256 (~0.15 s per 180 MB) of a file kept in memory
+is computed either by the same thread right after reading (``hash_on_read``) or later, when the caller says so
 (:meth:`InputFile.start_hash`), re-reading the file from the page cache in 1 MB blocks so the file's bytes need not
 stay in memory meanwhile. Nothing here imports pandas, numpy or pyarrow.
 
