@@ -386,30 +386,38 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     """
     from .prefetch import prefetch
 
-    early = prefetch([old, new], hash_on_read=True)  # read and hashed on the other core while the library loads
+    early = prefetch([old, new], keep=False)  # scanned (sha256) on the other core while the library loads
+    from .load import forget_ahead, parse_ahead  # pyarrow, not pandas: both parses run beside the other imports
+
+    for path, source in early.items():
+        parse_ahead(path, source)
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input
     from .report import print_diff
 
-    settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
-    out_fmt = fmt or (settings.format if settings.format in ("csv", "parquet") else "csv")
     try:
-        if out_dir:
-            check_not_input(out_dir, [old, new])
-        err = _console(stderr=True)
-        if _show_progress(old) or _show_progress(new):
-            with err.status("membandingkan…" if settings.lang == "id" else "comparing…"):
+        settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
+        out_fmt = fmt or (settings.format if settings.format in ("csv", "parquet") else "csv")
+        try:
+            if out_dir:
+                check_not_input(out_dir, [old, new])
+            err = _console(stderr=True)
+            if _show_progress(old) or _show_progress(new):
+                with err.status("membandingkan…" if settings.lang == "id" else "comparing…"):
+                    result = diff_paths(old, new, settings, by=by, prefetched=early)
+            else:
                 result = diff_paths(old, new, settings, by=by, prefetched=early)
-        else:
-            result = diff_paths(old, new, settings, by=by, prefetched=early)
-        if out_dir:
-            write_diff_outputs(result, settings, out_dir, out_fmt, inputs=[old, new])
-    except IntegrityError as exc:
-        say(f"dpt: internal error ({exc}); nothing was written — please report it")
-        sys.exit(EXIT_INTERNAL)
-    except DptError as exc:
-        raise _problem(exc, settings.lang) from exc
+            if out_dir:
+                write_diff_outputs(result, settings, out_dir, out_fmt, inputs=[old, new])
+        except IntegrityError as exc:
+            say(f"dpt: internal error ({exc}); nothing was written — please report it")
+            sys.exit(EXIT_INTERNAL)
+        except DptError as exc:
+            raise _problem(exc, settings.lang) from exc
+    finally:
+        for path in early:
+            forget_ahead(path)  # a parse not taken (an early error) is never handed to a later call
     if as_json:
         click.echo(json.dumps(result.summary, ensure_ascii=False, indent=2))
         print_diff(_console(stderr=True), result.summary, settings.lang, quiet=True)

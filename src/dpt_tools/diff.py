@@ -56,9 +56,11 @@ from .load import (
     input_kind,
     map_headers,
     normalise_field,
+    read_csv_file_strings,
     read_csv_strings,
     read_input_bytes,
     read_parquet_strings,
+    take_ahead,
 )
 from .names import fold_names
 from .nik import mask_id, mask_ids_in_str, mask_ids_in_text
@@ -311,18 +313,31 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
                prefetched: InputFile | None = None) -> _Side:
     """Read a file as raw text columns without normalising them (that happens on demand). A regular file is read
     and hashed by an :class:`~dpt_tools.prefetch.InputFile` (``prefetched``: one started earlier)."""
-    source = prefetched or prefetch([path]).get(path)
-    data = source.data() if source is not None else None
-    if data is None:  # standard input, or a file that cannot be read: the loader's own reading and messages
-        data, name = read_input_bytes(path)
-        hasher = Hasher(data)
-        hasher.start()
-    else:
-        name = Path(path).name
     kind = input_kind(path, fmt)
-    read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
-    del data
-    if source is not None and source.error is None:
+    ahead = take_ahead(path, kind)  # parsed while the command was still importing (see load.parse_ahead)
+    source = ahead.early if ahead is not None else prefetched or prefetch([path], keep=False).get(path)
+    if source is not None and not (source.data() is not None if source.keep else source.opened()):
+        source = None  # it could not be read: read again below, for the loader's own message
+    read = ahead.read if ahead is not None else None
+    if read is None and source is not None and not source.keep:
+        # parsed from the file while ``source`` scans it (sha256, quotes) on its own thread: the bytes are never
+        # all in memory. A file changed between the two reads is refused by the digest (InputFile.changed).
+        try:
+            read = read_parquet_strings(path, path) if kind == "parquet" \
+                else read_csv_file_strings(path, path, source.quote)
+        except OSError:
+            read = None  # gone meanwhile: read below, for the loader's own message
+    hasher = None
+    if read is None:  # standard input, a file read whole (not UTF-8, or a parse error to word), or unreadable
+        data = source.data() if source is not None and source.keep else read_input_bytes(path)[0]
+        if source is None:
+            hasher = Hasher(data)
+            hasher.start()
+        read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
+        del data
+    name = "<stdin>" if path == "-" else Path(path).name
+    if hasher is None:
+        assert source is not None
         digest = _digest_of(source)
     else:
         hasher.join()
@@ -1128,7 +1143,7 @@ def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     tick = _Stages()
     early = dict(prefetched or {})
-    early.update(prefetch((p for p in (str(old), str(new)) if p not in early), hash_on_read=True))
+    early.update(prefetch((p for p in (str(old), str(new)) if p not in early), keep=False))
     sides: dict[str, _Side] = {}
     errors: dict[str, BaseException] = {}
 

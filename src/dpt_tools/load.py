@@ -210,11 +210,22 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
     return [h.strip().lstrip("\ufeff") for h in header], lines
 
 
-def _read_csv_table(data: bytes, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
+def _csv_source(source: bytes | str) -> pa.NativeFile:
+    """What pyarrow's readers read: the bytes in memory, or the file at a path (``str``) opened as it is — never
+    decompressed by its extension, as ``read_csv(path)`` would."""
+    return pa.OSFile(source) if isinstance(source, str) else pa.BufferReader(source)
+
+
+def _source_size(source: bytes | str) -> int:
+    return os.path.getsize(source) if isinstance(source, str) else len(source)
+
+
+def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
                     block_size: int = 1 << 20, quoting: bool = True,
                     header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
-    """All-string parse of UTF-8 bytes; empty lines are kept as empty rows so that row numbers stay true. Ragged
-    lines come back as (record number counting the header as 1, field count, text)."""
+    """All-string parse of UTF-8 text (bytes, or a file's path: see :func:`_csv_source`); empty lines are kept as
+    empty rows so that row numbers stay true. Ragged lines come back as (record number counting the header as 1,
+    field count, text)."""
     bad: list[tuple[int | None, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -224,7 +235,7 @@ def _read_csv_table(data: bytes, delimiter: str, ncols: int, *, threads: bool, m
 
     names = [f"c{i}" for i in range(ncols)]
     table = pacsv.read_csv(
-        pa.BufferReader(data),
+        _csv_source(source),
         read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=header_lines, column_names=names,
                                        block_size=block_size),
         parse_options=pacsv.ParseOptions(
@@ -238,9 +249,10 @@ def _read_csv_table(data: bytes, delimiter: str, ncols: int, *, threads: bool, m
     return table, bad
 
 
-def _parse(data: bytes, name: str, delimiter: str, ncols: int, multiline: bool,
+def _parse(data: bytes | str, name: str, delimiter: str, ncols: int, multiline: bool,
            quoting: bool = True, header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
     block = 1 << 20
+    size = _source_size(data)
     while True:
         try:
             table, bad = _read_csv_table(data, delimiter, ncols, threads=True, multiline=multiline, block_size=block,
@@ -252,7 +264,7 @@ def _parse(data: bytes, name: str, delimiter: str, ncols: int, multiline: bool,
             return table, bad
         except pa.ArrowInvalid as exc:
             message = str(exc).splitlines()[0]
-            if ("straddling" in message or "skip initial" in message) and block < len(data) + 1:
+            if ("straddling" in message or "skip initial" in message) and block < size + 1:
                 block *= 16  # a record (or the header) longer than a block: read bigger blocks
                 continue
             if "skip initial" in message:  # the whole file is the header, without a line end after it
@@ -377,16 +389,50 @@ def read_csv_strings(data: bytes, name: str) -> RawRead:
         encoding = "cp1252"
         data = _to_utf8(data, encoding, bom)
         table, bad = _parse(data, name, delimiter, ncols, multiline, header_lines=header_lines)
+    return _records_read(data, name, head, encoding, table, bad, multiline, notes)
+
+
+def read_csv_file_strings(path: str, name: str, quote: bool | None = None) -> RawRead | None:
+    """:func:`read_csv_strings` of the file at ``path``, parsed from the file: its bytes are never all in memory at
+    once (for ``dpt diff``: the copy of two 180 MB files cost more CPU, in page faults, than parsing them).
+
+    ``quote``: whether the file holds a double quote (from :class:`~dpt_tools.prefetch.InputFile`'s scan; None if
+    not known yet). Without one no value can hold a line break and the faster parser is exact; with one, or not
+    knowing, the parser that allows line breaks in quoted values gives the same table. Returns None where only the
+    whole-bytes reader knows what to do — a file that is not UTF-8 (transcoded in memory), one whose first bytes
+    hold no text, or one it cannot parse (its message, or the cp1252 retry) — and the caller uses
+    :func:`read_csv_strings` on the bytes. OSError if the file cannot be opened."""
+    with open(path, "rb") as fh:
+        first = fh.read(SNIFF_BYTES)
+    if not _NON_SPACE.search(first):
+        return None
+    head, _ = sniff_csv(first, name, complete=len(first) < SNIFF_BYTES)
+    if head.encoding != "utf-8":
+        return None
+    multiline = quote is not False
+    try:
+        table, bad = _parse(path, name, head.delimiter, len(head.header), multiline, header_lines=head.header_lines)
+    except InputError:
+        return None
+    return _records_read(path, name, head, "utf-8", table, bad, multiline, [])
+
+
+def _records_read(source: bytes | str, name: str, head: CsvHead, encoding: str, table: pa.Table,
+                  bad: list[tuple[int | None, int, str]], multiline: bool, notes: list[str]) -> RawRead:
+    """The parse's table as records (shared by the readers of bytes and of a path): a stray quote's re-parse,
+    ragged and blank lines set aside, the notes."""
+    delimiter, ncols, header, header_lines = head.delimiter, len(head.header), head.header, head.header_lines
     if multiline and stray_quote(table, bad, delimiter, ncols):
         notes.append(STRAY_QUOTE_NOTE)
-        table, bad = _parse(data, name, delimiter, ncols, multiline=False, quoting=False, header_lines=header_lines)
+        table, bad = _parse(source, name, delimiter, ncols, multiline=False, quoting=False, header_lines=header_lines)
     table, row_numbers, malformed, blank_rows = assemble_records(table, bad, delimiter, ncols)
     if table.num_rows == 0:
         raise InputError(f"{name}: header only, no data rows")
     if blank_rows:
         notes.append(f"{len(blank_rows)} empty line(s) skipped (rows {_preview(blank_rows)}); row numbers keep "
                      "counting them")
-    return RawRead(header, table, row_numbers, malformed, blank_rows, Dialect("csv", delimiter, encoding, bom), notes)
+    return RawRead(header, table, row_numbers, malformed, blank_rows, Dialect("csv", delimiter, encoding, head.bom),
+                   notes)
 
 
 def assemble_records(table: pa.Table, bad: list[tuple[int | None, int, str]], delimiter: str,
@@ -462,9 +508,10 @@ def _column_as_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
              for v in col.to_pylist()], type=pa.string())])
 
 
-def read_parquet_strings(data: bytes, name: str) -> RawRead:
+def read_parquet_strings(data: bytes | str, name: str) -> RawRead:
+    """A Parquet file (its bytes, or its path) as all-string records."""
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        table = pq.read_table(_csv_source(data))
         table.column_names  # noqa: B018 - a column name that is not UTF-8 (a damaged footer) raises here
     except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise InputError(f"{name}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
@@ -711,6 +758,9 @@ class _ParseAhead(threading.Thread):
         self.start()
 
     def run(self) -> None:
+        if not self.early.keep:
+            self._from_path()
+            return
         data = self.early.data()
         self.early.release()
         if data is None:
@@ -721,6 +771,27 @@ class _ParseAhead(threading.Thread):
             self.read = _parse_bytes(data, self.path, self.kind)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
+
+
+    def _from_path(self) -> None:
+        """A file being scanned (``keep=False``, ``dpt diff``): parsed from its path. Up to SCAN_WAIT bytes, the
+        scan (~0.2 s per 180 MB) ends first, so the parse knows whether the file holds a quote (the faster parser
+        and no stray-quote check when it does not); a bigger file is parsed at once, as if it held one."""
+        if not self.early.opened():
+            return  # unreadable: the caller reads the file itself, for the usual message
+        if self.early.stat.st_size <= SCAN_WAIT:
+            self.early.sha256()
+        try:
+            self.read = read_parquet_strings(self.path, self.path) if self.kind == "parquet" \
+                else read_csv_file_strings(self.path, self.path, self.early.quote)
+        except OSError:
+            return  # gone meanwhile: the caller reads it again, for the usual message
+        except BaseException as exc:  # raised by the caller, where the parse would have raised it
+            self.error = exc
+
+
+#: a file read ahead from its path (``dpt diff``) up to this size waits for its scan to end before it is parsed
+SCAN_WAIT = 1 << 30
 
 
 def _estimated_rows(data: bytes, kind: str) -> int:
@@ -755,6 +826,12 @@ def forget_ahead(path: str) -> None:
     if path != "-":
         with _AHEAD_LOCK:
             _AHEAD.pop(os.path.realpath(path), None)
+
+
+def take_ahead(path: str, kind: str) -> _ParseAhead | None:
+    """The parse of ``path`` started by :func:`parse_ahead` (waited for; each handed out once), or None (none
+    started, another format, or the file could not be read: the caller reads it itself). Its error is raised."""
+    return _take_ahead(path, kind)
 
 
 def _take_ahead(path: str, kind: str) -> _ParseAhead | None:
