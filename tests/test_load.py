@@ -271,14 +271,16 @@ def test_prefetched_read_gives_the_same_roll(tmp_path):
         load_roll(tmp_path / "missing.csv")
 
 
-def _ahead(path):
+def _ahead(path, keep=True):
     from dpt_tools import prefetch
     from dpt_tools.load import parse_ahead
 
-    parse_ahead(str(path), prefetch.prefetch([str(path)])[str(path)])
+    parse_ahead(str(path), prefetch.prefetch([str(path)], keep=keep)[str(path)])
 
 
-def test_parsed_ahead_gives_the_same_roll(tmp_path):
+# keep=False: the file is scanned (sha256) and parsed from its path, never held whole in memory (what the commands do)
+@pytest.mark.parametrize("keep", [True, False])
+def test_parsed_ahead_gives_the_same_roll(tmp_path, keep):
     """A file read and parsed on a background thread while the command imports (load.parse_ahead) loads exactly
     as a file read by load_roll itself, CSV and Parquet alike; its sha256, left for later, is the file's."""
     import hashlib
@@ -288,37 +290,39 @@ def test_parsed_ahead_gives_the_same_roll(tmp_path):
     load_roll(csv_path).frame.drop(columns=["row_number", "source"]).to_parquet(pq_path, index=False)
     for path in (csv_path, pq_path):
         plain = load_roll(path)
-        _ahead(path)
+        _ahead(path, keep)
         early = load_roll(str(path), hash_later=True)
         assert early.sha256 == "" and early.pending_sha256 is not None
         assert early.finish_sha256() == plain.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
         assert early.sha256 == plain.sha256 and early.pending_sha256 is None
         assert early.frame.equals(plain.frame) and early.source == plain.source
-        _ahead(path)
+        _ahead(path, keep)
         assert load_roll(str(path)).sha256 == plain.sha256  # without hash_later: hashed before it is returned
 
 
-def test_parsed_ahead_errors_are_raised_by_load_roll(tmp_path):
+@pytest.mark.parametrize("keep", [True, False])
+def test_parsed_ahead_errors_are_raised_by_load_roll(tmp_path, keep):
     """A parse that fails ahead raises its error where load_roll would have: in load_roll, not before."""
     path = tmp_path / "h.csv"
     path.write_text("NIK,NAMA,TGL LAHIR\n")
-    _ahead(path)
+    _ahead(path, keep)
     with pytest.raises(InputError, match="header only"):
         load_roll(str(path))
 
 
-def test_file_changed_after_read_ahead(tmp_path):
+@pytest.mark.parametrize("keep", [True, False])
+def test_file_changed_after_read_ahead(tmp_path, keep):
     """A file changed after it was read ahead: read again (sha256 now) or refused (sha256 later), never a digest
     that does not describe what was checked."""
     import time
 
     path = write(tmp_path / "r.csv", ROWS)
-    _ahead(path)
+    _ahead(path, keep)
     time.sleep(0.05)
     path.write_text(path.read_text() + "1971011506900009,BUDI,15-06-1990\n")
     roll = load_roll(str(path))
     assert len(roll) == len(load_roll(path)) and roll.sha256 == load_roll(path).sha256  # the file as it is now
-    _ahead(path)
+    _ahead(path, keep)
     roll = load_roll(str(path), hash_later=True)
     time.sleep(0.05)
     path.write_text(path.read_text() + "1971011506900010,SITI,15-06-1990\n")
@@ -326,7 +330,8 @@ def test_file_changed_after_read_ahead(tmp_path):
         roll.finish_sha256()
 
 
-def test_a_roll_for_parts_is_not_parsed_ahead(tmp_path, monkeypatch):
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_roll_for_parts_is_not_parsed_ahead(tmp_path, monkeypatch, keep):
     """A file that validate will read in parts (more rows than the limit, Parquet by its footer, CSV by size) is
     never parsed whole in the background: load_roll then reads it itself, as without a read ahead."""
     from dpt_tools import load, prefetch
@@ -335,12 +340,12 @@ def test_a_roll_for_parts_is_not_parsed_ahead(tmp_path, monkeypatch):
     pq_path = tmp_path / "r.parquet"
     load_roll(csv_path).frame.drop(columns=["row_number", "source"]).to_parquet(pq_path, index=False)
     for path in (csv_path, pq_path):
-        load.parse_ahead(str(path), prefetch.prefetch([str(path)])[str(path)], max_rows=0)
+        load.parse_ahead(str(path), prefetch.prefetch([str(path)], keep=keep)[str(path)], max_rows=0)
         ahead = load._AHEAD[os.path.realpath(path)]
         ahead.join()
         assert ahead.read is None and ahead.error is None
         assert load_roll(str(path)).frame.equals(load_roll(path).frame)
-        load.parse_ahead(str(path), prefetch.prefetch([str(path)])[str(path)], max_rows=10**6)
+        load.parse_ahead(str(path), prefetch.prefetch([str(path)], keep=keep)[str(path)], max_rows=10**6)
         load._AHEAD[os.path.realpath(path)].join()
         assert load._AHEAD[os.path.realpath(path)].read is not None
         load.forget_ahead(str(path))

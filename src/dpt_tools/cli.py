@@ -207,8 +207,8 @@ def validate(roll: str, out_dir: str | None, fmt: str | None, fail_on: str | Non
     """
     from . import prefetch
 
-    early = prefetch.prefetch([roll]).get(roll) if _whole_file_likely(roll, part_rows) else None
-    if early is not None:  # the file is read, then parsed, on the idle core while the imports below run
+    early = prefetch.prefetch([roll], keep=False).get(roll) if _whole_file_likely(roll, part_rows) else None
+    if early is not None:  # the file is scanned (sha256), then parsed, on the idle core while the imports below run
         from .load import AUTO_PART_ROWS, parse_ahead
 
         parse_ahead(roll, early, max_rows=None if part_rows == 0 else AUTO_PART_ROWS)

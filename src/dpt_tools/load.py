@@ -779,6 +779,8 @@ class _ParseAhead(threading.Thread):
         and no stray-quote check when it does not); a bigger file is parsed at once, as if it held one."""
         if not self.early.opened():
             return  # unreadable: the caller reads the file itself, for the usual message
+        if self.max_rows is not None and _estimated_rows_at(self.path, self.kind) > self.max_rows:
+            return  # a roll that will be read in parts: a whole parse would hold it all in memory
         if self.early.stat.st_size <= SCAN_WAIT:
             self.early.sha256()
         try:
@@ -792,6 +794,16 @@ class _ParseAhead(threading.Thread):
 
 #: a file read ahead from its path (``dpt diff``) up to this size waits for its scan to end before it is parsed
 SCAN_WAIT = 1 << 30
+
+
+def _estimated_rows_at(path: str, kind: str) -> int:
+    """:func:`_estimated_rows` of the file at ``path``."""
+    if kind != "parquet":
+        return os.path.getsize(path) // CSV_ROW_BYTES
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
+        return 0
 
 
 def _estimated_rows(data: bytes, kind: str) -> int:
