@@ -234,24 +234,62 @@ def test_every_command_help_ends_with_a_worked_example():
         assert f"dpt {name} " in out.split("Example")[-1], name
 
 
-@pytest.mark.parametrize(("name", "content", "says"), [
+def _dpt_here(capfd: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """``dpt ARGS`` in this process through the entry point's own error handling (``cli._run``: what ``main`` runs
+    before it flushes and ends the process): exit code, stdout, stderr. No process start per case; the same cases
+    also run in real processes."""
+    from dpt_tools.cli import _run
+
+    monkeypatch.setattr(sys, "argv", ["dpt", *args])
+    capfd.readouterr()
+    try:
+        _run()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+INPUT_ERRORS = [
     ("missing.csv", None, "file not found"),
     ("empty.csv", b"", "file is empty"),
     ("header.csv", GOOD.splitlines()[0].encode() + b"\r\n", "header only"),
     ("broken.parquet", b"PAR1 not really a parquet file", "not a readable Parquet file"),
     ("nothing.csv", b"A;B;C\r\n1971015708850002;2;3\r\n", "no name column"),
-])
-@pytest.mark.parametrize("extra", [[], ["--json"], ["--part-rows", "1"]])
-def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, content, says, extra):
+]
+# one real process per bad input, each option in at least one of them (the whole matrix runs in-process below)
+REAL_PROCESS_OPTIONS = [[], ["--json"], ["--part-rows", "1"], ["--part-rows", "1"], ["--json"]]
+
+
+def _assert_one_line_exit_2(tmp_path: Path, name: str, says: str, code: int, out: str, err: str) -> None:
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
+    assert "Traceback" not in err and not out
+    assert not (tmp_path / "o").exists()  # nothing written
+
+
+def _bad_input(tmp_path: Path, name: str, content: bytes | None) -> Path:
     p = tmp_path / name
     if content is not None:
         p.write_bytes(content)
+    return p
+
+
+@pytest.mark.parametrize(("name", "content", "says", "extra"),
+                         [(*case, extra) for case, extra in zip(INPUT_ERRORS, REAL_PROCESS_OPTIONS, strict=True)])
+def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, content, says, extra):
+    p = _bad_input(tmp_path, name, content)
     res = _dpt("validate", str(p), "--out", str(tmp_path / "o"), *extra)
-    err = res.stderr.decode()
-    assert res.returncode == 2
-    assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
-    assert "Traceback" not in err and not res.stdout
-    assert not (tmp_path / "o").exists()  # nothing written
+    _assert_one_line_exit_2(tmp_path, name, says, res.returncode, res.stdout.decode(), res.stderr.decode())
+
+
+@pytest.mark.parametrize(("name", "content", "says"), INPUT_ERRORS)
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--part-rows", "1"]])
+def test_input_errors_are_one_line_exit_2_with_every_option(tmp_path, capfd, monkeypatch, name, content, says, extra):
+    p = _bad_input(tmp_path, name, content)
+    _assert_one_line_exit_2(tmp_path, name, says, *_dpt_here(capfd, monkeypatch, "validate", str(p), "--out",
+                                                              str(tmp_path / "o"), *extra))
 
 
 def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):
