@@ -197,32 +197,35 @@ def test_subprocess_workbook_given_as_roll_is_one_line_exit_2(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
-def test_input_named_like_a_stale_output_survives(bad, tmp_path, extra):
+def test_input_named_like_a_stale_output_survives(bad, tmp_path, capfd, monkeypatch, extra):
     """A clerk keeps the roll as hasil/findings.csv and writes Parquet findings into hasil/: the stale-output
-    cleanup (findings.csv of an earlier CSV run) must not delete the input."""
+    cleanup (findings.csv of an earlier CSV run) must not delete the input. (In-process: the cleanup is the
+    library's; the command's real-process runs are the other tests here.)"""
     out = tmp_path / "hasil"
     out.mkdir()
     roll = out / "findings.csv"
     roll.write_bytes(bad.read_bytes())
-    res = _dpt("validate", str(roll), "--out", str(out), "--format", "parquet", *extra)
-    assert res.returncode == 1, res.stderr
+    code, _, err = _dpt_here(capfd, monkeypatch, "validate", str(roll), "--out", str(out), "--format", "parquet",
+                             *extra)
+    assert code == 1, err
     assert roll.read_bytes() == bad.read_bytes()
     assert (out / "findings.parquet").exists()
 
 
 @pytest.mark.parametrize("extra", [[], ["--no-mask"], ["--part-rows", "1"]])
-def test_a_nik_in_the_header_is_not_printed(tmp_path, extra):
+def test_a_nik_in_the_header_is_not_printed(tmp_path, capfd, monkeypatch, extra):
     """A NIK typed into a header cell (an unused column) comes back in summary.json's extra_columns, which --json
-    prints: the terminal never shows a full NIK, whatever the options."""
+    prints: the terminal never shows a full NIK, whatever the options. (In-process, both streams captured at the
+    file descriptors; --json in a real process: test_subprocess_stdin.)"""
     lines = GOOD.split("\r\n")
     lines[0] += ";1971015708850099"
     lines[1:3] = [line + ";x" for line in lines[1:3]]
     p = tmp_path / "r.csv"
     p.write_text("\r\n".join(lines))
-    res = _dpt("validate", str(p), "--json", *extra)
-    assert res.returncode == 0, res.stderr
-    assert "1971015708850099" not in (res.stdout + res.stderr).decode()
-    assert json.loads(res.stdout)["extra_columns"] == ["197101******0099"]
+    code, out, err = _dpt_here(capfd, monkeypatch, "validate", str(p), "--json", *extra)
+    assert code == 0, err
+    assert "1971015708850099" not in out + err
+    assert json.loads(out)["extra_columns"] == ["197101******0099"]
 
 
 def test_every_command_help_ends_with_a_worked_example():
