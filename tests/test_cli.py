@@ -162,6 +162,23 @@ def _dpt_patched(patch: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=120)
 
 
+def _dpt_here(capfd: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """``dpt ARGS`` in this process through the entry point's own error handling (``cli._run``: what ``main`` runs
+    before it flushes and ends the process): exit code, stdout, stderr. No process start per case; the same cases
+    also run in real processes."""
+    from dpt_tools.cli import _run
+
+    monkeypatch.setattr(sys, "argv", ["dpt", *args])
+    capfd.readouterr()
+    try:
+        _run()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
 def test_subprocess_exit_codes_and_one_line_errors(good, bad, tmp_path):
     assert _dpt("validate", str(good)).returncode == 0
     assert _dpt("validate", str(bad)).returncode == 1
@@ -235,23 +252,6 @@ def test_every_command_help_ends_with_a_worked_example():
         out = run(name, "--help").output
         assert "Example" in out, name
         assert f"dpt {name} " in out.split("Example")[-1], name
-
-
-def _dpt_here(capfd: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    """``dpt ARGS`` in this process through the entry point's own error handling (``cli._run``: what ``main`` runs
-    before it flushes and ends the process): exit code, stdout, stderr. No process start per case; the same cases
-    also run in real processes."""
-    from dpt_tools.cli import _run
-
-    monkeypatch.setattr(sys, "argv", ["dpt", *args])
-    capfd.readouterr()
-    try:
-        _run()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-    out, err = capfd.readouterr()
-    return code, out, err
 
 
 INPUT_ERRORS = [
