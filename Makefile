@@ -35,10 +35,12 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "Outputs: $(OUT)/validate (findings, summary) and $(OUT)/clean (clean, rejected, findings, duplicate_groups, manifest)"
 
-## make test: set up with test extras, lint with ruff, run pytest
+## make test: set up with test extras, lint with ruff, run pytest in PYTEST_WORKERS processes (pytest-xdist;
+## PYTEST_WORKERS=0 runs it in one process)
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -162,6 +162,23 @@ def _dpt_patched(patch: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=120)
 
 
+def _dpt_here(capfd: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """``dpt ARGS`` in this process through the entry point's own error handling (``cli._run``: what ``main`` runs
+    before it flushes and ends the process): exit code, stdout, stderr. No process start per case; the same cases
+    also run in real processes."""
+    from dpt_tools.cli import _run
+
+    monkeypatch.setattr(sys, "argv", ["dpt", *args])
+    capfd.readouterr()
+    try:
+        _run()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
 def test_subprocess_exit_codes_and_one_line_errors(good, bad, tmp_path):
     assert _dpt("validate", str(good)).returncode == 0
     assert _dpt("validate", str(bad)).returncode == 1
@@ -197,32 +214,35 @@ def test_subprocess_workbook_given_as_roll_is_one_line_exit_2(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [[], ["--part-rows", "1"]])
-def test_input_named_like_a_stale_output_survives(bad, tmp_path, extra):
+def test_input_named_like_a_stale_output_survives(bad, tmp_path, capfd, monkeypatch, extra):
     """A clerk keeps the roll as hasil/findings.csv and writes Parquet findings into hasil/: the stale-output
-    cleanup (findings.csv of an earlier CSV run) must not delete the input."""
+    cleanup (findings.csv of an earlier CSV run) must not delete the input. (In-process: the cleanup is the
+    library's; the command's real-process runs are the other tests here.)"""
     out = tmp_path / "hasil"
     out.mkdir()
     roll = out / "findings.csv"
     roll.write_bytes(bad.read_bytes())
-    res = _dpt("validate", str(roll), "--out", str(out), "--format", "parquet", *extra)
-    assert res.returncode == 1, res.stderr
+    code, _, err = _dpt_here(capfd, monkeypatch, "validate", str(roll), "--out", str(out), "--format", "parquet",
+                             *extra)
+    assert code == 1, err
     assert roll.read_bytes() == bad.read_bytes()
     assert (out / "findings.parquet").exists()
 
 
 @pytest.mark.parametrize("extra", [[], ["--no-mask"], ["--part-rows", "1"]])
-def test_a_nik_in_the_header_is_not_printed(tmp_path, extra):
+def test_a_nik_in_the_header_is_not_printed(tmp_path, capfd, monkeypatch, extra):
     """A NIK typed into a header cell (an unused column) comes back in summary.json's extra_columns, which --json
-    prints: the terminal never shows a full NIK, whatever the options."""
+    prints: the terminal never shows a full NIK, whatever the options. (In-process, both streams captured at the
+    file descriptors; --json in a real process: test_subprocess_stdin.)"""
     lines = GOOD.split("\r\n")
     lines[0] += ";1971015708850099"
     lines[1:3] = [line + ";x" for line in lines[1:3]]
     p = tmp_path / "r.csv"
     p.write_text("\r\n".join(lines))
-    res = _dpt("validate", str(p), "--json", *extra)
-    assert res.returncode == 0, res.stderr
-    assert "1971015708850099" not in (res.stdout + res.stderr).decode()
-    assert json.loads(res.stdout)["extra_columns"] == ["197101******0099"]
+    code, out, err = _dpt_here(capfd, monkeypatch, "validate", str(p), "--json", *extra)
+    assert code == 0, err
+    assert "1971015708850099" not in out + err
+    assert json.loads(out)["extra_columns"] == ["197101******0099"]
 
 
 def test_every_command_help_ends_with_a_worked_example():
@@ -234,24 +254,45 @@ def test_every_command_help_ends_with_a_worked_example():
         assert f"dpt {name} " in out.split("Example")[-1], name
 
 
-@pytest.mark.parametrize(("name", "content", "says"), [
+INPUT_ERRORS = [
     ("missing.csv", None, "file not found"),
     ("empty.csv", b"", "file is empty"),
     ("header.csv", GOOD.splitlines()[0].encode() + b"\r\n", "header only"),
     ("broken.parquet", b"PAR1 not really a parquet file", "not a readable Parquet file"),
     ("nothing.csv", b"A;B;C\r\n1971015708850002;2;3\r\n", "no name column"),
-])
-@pytest.mark.parametrize("extra", [[], ["--json"], ["--part-rows", "1"]])
-def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, content, says, extra):
+]
+# one real process per bad input, each option in at least one of them (the whole matrix runs in-process below)
+REAL_PROCESS_OPTIONS = [[], ["--json"], ["--part-rows", "1"], ["--part-rows", "1"], ["--json"]]
+
+
+def _assert_one_line_exit_2(tmp_path: Path, name: str, says: str, code: int, out: str, err: str) -> None:
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
+    assert "Traceback" not in err and not out
+    assert not (tmp_path / "o").exists()  # nothing written
+
+
+def _bad_input(tmp_path: Path, name: str, content: bytes | None) -> Path:
     p = tmp_path / name
     if content is not None:
         p.write_bytes(content)
+    return p
+
+
+@pytest.mark.parametrize(("name", "content", "says", "extra"),
+                         [(*case, extra) for case, extra in zip(INPUT_ERRORS, REAL_PROCESS_OPTIONS, strict=True)])
+def test_input_errors_are_one_line_exit_2_in_a_real_process(tmp_path, name, content, says, extra):
+    p = _bad_input(tmp_path, name, content)
     res = _dpt("validate", str(p), "--out", str(tmp_path / "o"), *extra)
-    err = res.stderr.decode()
-    assert res.returncode == 2
-    assert len(err.strip().splitlines()) == 1 and says in err and name in err, err
-    assert "Traceback" not in err and not res.stdout
-    assert not (tmp_path / "o").exists()  # nothing written
+    _assert_one_line_exit_2(tmp_path, name, says, res.returncode, res.stdout.decode(), res.stderr.decode())
+
+
+@pytest.mark.parametrize(("name", "content", "says"), INPUT_ERRORS)
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--part-rows", "1"]])
+def test_input_errors_are_one_line_exit_2_with_every_option(tmp_path, capfd, monkeypatch, name, content, says, extra):
+    p = _bad_input(tmp_path, name, content)
+    _assert_one_line_exit_2(tmp_path, name, says, *_dpt_here(capfd, monkeypatch, "validate", str(p), "--out",
+                                                              str(tmp_path / "o"), *extra))
 
 
 def test_a_terminal_that_cannot_show_unicode_keeps_the_exit_code(bad, tmp_path):

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner, Result
 
+from dpt_tools.cli import cli
 from dpt_tools.config import Settings
 from dpt_tools.load import load_roll
 from dpt_tools.synth import synth_roll, write_roll
@@ -26,6 +28,13 @@ def _dpt(*args: str, stdin_path: Path | None = None, cwd: Path | None = None) ->
     with open(stdin_path, "rb") if stdin_path else open(os.devnull, "rb") as fh:
         return subprocess.run([sys.executable, "-m", "dpt_tools.cli", *args], stdin=fh, capture_output=True,
                               env=env, cwd=cwd, timeout=180)
+
+
+def _dpt_here(*args: str) -> Result:
+    """The same command through click's CliRunner, in this process: for defects of the library's results (what
+    the command computes, not how a process starts, reads its standard input or exits), without a process start
+    per case. Each command keeps real-process runs in this file."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +91,8 @@ def test_a_region_column_only_one_version_has_still_reconciles(versions, tmp_pat
     d, old, new = versions
     (old if side == "old" else new).drop(columns=[dropped]).to_csv(tmp_path / f"{side}.csv", index=False)
     paths = {s: tmp_path / f"{s}.csv" if s == side else d / f"{s}.csv" for s in ("old", "new")}
-    res = _dpt("diff", str(paths["old"]), str(paths["new"]), "--by", by, "--json")
-    assert res.returncode == 0, res.stderr.decode()
+    res = _dpt_here("diff", str(paths["old"]), str(paths["new"]), "--by", by, "--json")
+    assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert dropped in summary["fields_not_compared"]
     assert summary["moved"] > 0  # the other levels still tell moves
@@ -148,8 +157,9 @@ def test_a_placeholder_for_a_missing_kelurahan_is_no_move(tmp_path, roll_df, pla
     new.loc[20:29, "kelurahan"] = ""
     write_roll(old, tmp_path / "old.csv", style="clean")
     write_roll(new, tmp_path / "new.csv", style="clean")
-    res = _dpt("diff", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--json", "--out", str(tmp_path / "o"))
-    assert res.returncode == 0, res.stderr.decode()
+    res = _dpt_here("diff", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--json", "--out",
+                    str(tmp_path / "o"))
+    assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["changed"] == 0 and summary["moved"] == 0, pd.read_csv(tmp_path / "o" / "moved.csv").head()
     empty = [e for e in summary["by_region"] if e["kelurahan"] in (None, placeholder)]
@@ -190,11 +200,16 @@ def test_the_overall_line_of_diff_is_one_line_in_a_pipe(versions):
     """A cron job keeps ``dpt diff --quiet`` (or the stderr of ``--json``): "prints only the overall line", but on a
     pipe it was wrapped at 80 columns into two lines, cut in the middle of a count ("500 moved / TPS/region")."""
     d, _, _ = versions
-    for extra, stream in ((["--quiet"], "stdout"), (["--json"], "stderr"), ([], "stdout")):
-        for lang in ("id", "en"):
-            res = _dpt("diff", str(d / "old.csv"), str(d / "new.csv"), "--lang", lang, *extra)
-            assert res.returncode == 0, res.stderr.decode()
-            text = getattr(res, stream).decode()
+    for i, (extra, stream) in enumerate(((["--quiet"], "stdout"), (["--json"], "stderr"), ([], "stdout"))):
+        for j, lang in enumerate(("id", "en")):
+            args = ("diff", str(d / "old.csv"), str(d / "new.csv"), "--lang", lang, *extra)
+            if (i + j) % 2 == 0:  # a real process on a pipe for every option and both languages
+                res = _dpt(*args)
+                code, text = res.returncode, getattr(res, stream).decode()
+            else:  # the other three through CliRunner, whose streams are not a terminal either
+                here = _dpt_here(*args)
+                code, text = here.exit_code, getattr(here, stream)
+            assert code == 0, text
             lines = [ln for ln in text.splitlines() if ln.startswith(("Lama ", "Old "))]
             assert len(lines) == 1, text
             assert lines[0].rstrip().endswith(("baru", "new")), text  # the whole line, up to its last word
