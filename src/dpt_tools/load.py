@@ -849,8 +849,14 @@ def take_ahead(path: str, kind: str) -> _ParseAhead | None:
 def _take_ahead(path: str, kind: str) -> _ParseAhead | None:
     if path == "-":
         return None
+    key = os.path.realpath(path)
     with _AHEAD_LOCK:
-        ahead = _AHEAD.pop(os.path.realpath(path), None)
+        ahead = _AHEAD.get(key)
+        if ahead is not None and os.path.abspath(ahead.path) != os.path.abspath(path):
+            # the same file under another name (``dpt diff roll.csv link.csv``): that parse words its messages with
+            # the other argument's name, and is the other side's to take
+            return None
+        _AHEAD.pop(key, None)
     if ahead is None or ahead.kind != kind:
         return None
     ahead.join()
