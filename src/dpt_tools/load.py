@@ -220,6 +220,22 @@ def _source_size(source: bytes | str) -> int:
     return os.path.getsize(source) if isinstance(source, str) else len(source)
 
 
+def _quiet_undecodable_invalid_row(unraisable: sys.UnraisableHookArgs, _then=sys.unraisablehook) -> None:
+    """Keep pyarrow's "Exception ignored … Traceback" off the terminal when a ragged line is not UTF-8: pyarrow
+    decodes the line before it calls our ``on_invalid`` (here and in :mod:`dpt_tools.chunked`), cannot raise the
+    UnicodeDecodeError to the reader, so reports it here and fails the parse — and the whole-file reader then reads
+    the file as cp1252, as for any byte that is not UTF-8 (the reader in parts words the parse error). Every other
+    unraisable exception goes on to the hook that was there before."""
+    handler = unraisable.object
+    if isinstance(unraisable.exc_value, UnicodeDecodeError) and getattr(handler, "__name__", "") == "on_invalid" \
+            and str(getattr(handler, "__module__", "")).startswith("dpt_tools."):
+        return
+    _then(unraisable)
+
+
+sys.unraisablehook = _quiet_undecodable_invalid_row
+
+
 def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
                     block_size: int = 1 << 20, quoting: bool = True,
                     header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
@@ -849,8 +865,14 @@ def take_ahead(path: str, kind: str) -> _ParseAhead | None:
 def _take_ahead(path: str, kind: str) -> _ParseAhead | None:
     if path == "-":
         return None
+    key = os.path.realpath(path)
     with _AHEAD_LOCK:
-        ahead = _AHEAD.pop(os.path.realpath(path), None)
+        ahead = _AHEAD.get(key)
+        if ahead is not None and os.path.abspath(ahead.path) != os.path.abspath(path):
+            # the same file under another name (``dpt diff roll.csv link.csv``): that parse words its messages with
+            # the other argument's name, and is the other side's to take
+            return None
+        _AHEAD.pop(key, None)
     if ahead is None or ahead.kind != kind:
         return None
     ahead.join()

@@ -114,13 +114,16 @@ class InputFile(threading.Thread):
         self._data = None
 
     def changed(self) -> bool:
-        """Whether the file on disk is no longer the one that was read."""
+        """Whether the file on disk is no longer the one that was read. The change time counts too: a scanned file
+        (``keep=False``) is read twice — hashed by the scan, parsed from its path — and a same-size rewrite whose
+        modification time was put back (``cp -p``, ``touch -r``) would pair one content's digest with another's
+        table; nobody can set the change time back."""
         try:
             now = os.stat(self.path)
         except OSError:
             return True
-        return (now.st_ino, now.st_size, now.st_mtime_ns) != (self.stat.st_ino, self.stat.st_size,
-                                                               self.stat.st_mtime_ns)
+        return (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) != (
+            self.stat.st_ino, self.stat.st_size, self.stat.st_mtime_ns, self.stat.st_ctime_ns)
 
     def sha256(self) -> str:
         """The file's sha256 ("" if it could not be read); starts the hashing if nobody has yet."""
