@@ -474,18 +474,34 @@ def _date_sex(side: _Side, pos: np.ndarray) -> np.ndarray:
     return np.where(ok, out, -1)
 
 
-def _person_keys(side: _Side, pos: np.ndarray) -> pa.Array:
-    """(folded name, birth date, sex) as one string per row at ``pos``; null where a part is missing."""
-    if not len(pos):
-        return pa.array([], type=_STR)
-    folded = pa.array(fold_names(side.at("nama", pos)).array, type=_STR) if "nama" in side.present \
-        else pa.nulls(len(pos), _STR)
-    folded = pc.if_else(pc.equal(pc.utf8_length(folded), 0), pa.scalar(None, _STR), folded)
-    days = side.days_at(pos)
-    dob = norm.iso_dates(days)
-    sex = side.at("jenis_kelamin", pos)
-    sex = pc.if_else(pc.is_in(sex, value_set=pa.array(["L", "P"])), sex, pa.scalar(None, _STR))
-    return _flat(pc.binary_join_element_wise(folded, _flat(dob), sex, "|"))
+def _person_codes(old: _Side, new: _Side, pos_o: np.ndarray, pos_n: np.ndarray, ds_o: np.ndarray,
+                  ds_n: np.ndarray) -> np.ndarray:
+    """The person key (folded name, birth date, sex) of the old rows at ``pos_o`` then the new rows at ``pos_n``, as
+    integer codes: two rows get the same code exactly when their keys are equal; -1 where the folded name is missing
+    or empty (no key). ``ds_o``/``ds_n``: :func:`_date_sex` of those rows, all valid (non-negative).
+
+    Why codes and one folding: the names of both versions are folded together, each distinct name once (a person
+    left over on both sides usually has the same name in both: folded once, not twice), and the key is a pair of
+    small integers instead of a joined string — the same equalities, without formatting dates and joining text."""
+    if not len(pos_o) + len(pos_n):
+        return np.zeros(0, dtype=np.int64)
+    if "nama" not in old.present and "nama" not in new.present:
+        return np.full(len(pos_o) + len(pos_n), -1, dtype=np.int64)
+    names = pa.concat_arrays([old.at("nama", pos_o), new.at("nama", pos_n)])
+    distinct = pc.dictionary_encode(names)  # null names stay null
+    folded = _flat(pa.array(fold_names(distinct.dictionary).array, type=_STR))
+    classes = pc.dictionary_encode(folded)  # one number per folded name: equal numbers, equal folded names
+    per_name = np.asarray(pc.fill_null(classes.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    empty = np.flatnonzero(np.asarray(pc.equal(classes.dictionary, "").to_numpy(zero_copy_only=False), dtype=bool))
+    per_name[np.isin(per_name, empty)] = -1
+    per_name = np.append(per_name, -1)  # the slot of a null name
+    name = per_name[np.asarray(pc.fill_null(distinct.indices, len(per_name) - 1).to_numpy(zero_copy_only=False),
+                               dtype=np.int64)]
+    _, ds = np.unique(np.concatenate([ds_o, ds_n]), return_inverse=True)
+    key = name * (int(ds.max()) + 1) + ds
+    codes = pd.factorize(key)[0].astype(np.int64)
+    codes[name < 0] = -1
+    return codes
 
 
 @dataclass
@@ -526,12 +542,9 @@ def _match(old: _Side, new: _Side) -> _Matching:
                       np.concatenate([ds_o[o_stat[o_pool] != NIK_ABSENT], ds_n[n_stat[n_pool] != NIK_ABSENT]]))
     need = need[need >= 0]
     keyed_o, keyed_n = np.isin(ds_o, need), np.isin(ds_n, need)
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        keys = pa.concat_arrays(list(pool.map(_person_keys, (old, new), (o_pool[keyed_o], n_pool[keyed_n]))))
     codes = np.full(len(o_pool) + len(n_pool), -1, dtype=np.int64)
-    if len(keys):
-        codes[np.flatnonzero(np.concatenate([keyed_o, keyed_n]))] = np.asarray(
-            pc.fill_null(pc.dictionary_encode(keys).indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    codes[np.flatnonzero(np.concatenate([keyed_o, keyed_n]))] = _person_codes(
+        old, new, o_pool[keyed_o], n_pool[keyed_n], ds_o[keyed_o], ds_n[keyed_n])
     k = max(int(codes.max()) + 1 if len(codes) else 0, 1)  # at least one slot: codes index it below
     co, cn = codes[:len(o_pool)], codes[len(o_pool):]
     cnt_o = np.bincount(co[co >= 0], minlength=k)
