@@ -11,6 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dpt_tools import diff as D
 from dpt_tools import names as N
@@ -18,6 +20,8 @@ from dpt_tools import normalize as norm
 from dpt_tools.config import Settings
 from dpt_tools.load import load_roll
 from dpt_tools.names import fold_names
+from dpt_tools.nik import holds_digit_run
+from dpt_tools.output import FORMULA_START, guard_formulas
 
 # names that fold alike, fold to nothing, need several folding passes, or are missing
 NAMES = ["H. BUDI SANTOSO", "BUDI SANTOSO", "budi  santoso, S.Pd", "DJOKO", "JOKO", "YOKO", "123", ".", "", None,
@@ -123,3 +127,52 @@ def test_folding_revisits_only_changed_names_with_the_same_result(monkeypatch):
     monkeypatch.setattr(N, "_fixpoint", _fixpoint_every_value)
     assert fold_names(names).tolist() == now
     assert fold_names(names, old_digraphs=False).tolist() == now_other
+
+
+TEXT = st.lists(st.one_of(st.none(), st.text(alphabet="0123456789 a*é,=+-@\t\r", max_size=40),
+                          st.from_regex(r"[A-Z ]{0,3}[0-9]{14,18}[A-Z ]{0,3}", fullmatch=True)), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.integers(0, 2), st.booleans())
+def test_digit_run_test_answers_like_the_regex(values, cut, chunked):
+    arr = pa.array(values, type=pa.string())
+    arr = arr.slice(min(cut, len(arr)))
+    want = bool(len(arr)) and bool(pc.any(pc.match_substring_regex(arr, pattern="[0-9]{16}")).as_py())
+    if chunked:
+        arr = pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)], type=pa.string())
+    assert holds_digit_run(arr) == want
+    assert holds_digit_run(pa.array(values, type=pa.large_string())) == \
+        bool(pc.any(pc.match_substring_regex(pa.array(values, type=pa.string()), pattern="[0-9]{16}")).as_py())
+
+
+@pytest.mark.parametrize(("values", "want"), [
+    (["1234567890123456"], True), (["123456789012345"], False), ([None, "BUDI 3171012345678901X"], True),
+    (["12345678", "90123456"], False), (["12345678901234é5"], False), (["NIK:3171012345678901"], True), ([], False)])
+def test_digit_run_edges(values, want):
+    assert holds_digit_run(pa.array(values, type=pa.string())) is want
+
+
+def _guard_every_value(arr):
+    risky = None
+    for start in FORMULA_START:
+        hit = pc.starts_with(arr, start)
+        risky = hit if risky is None else pc.or_(risky, hit)
+    risky = pc.fill_null(risky, False)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", arr, ""), arr)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.integers(0, 2), st.booleans())
+def test_formula_guard_answers_like_the_prefix_tests(values, cut, chunked):
+    arr = pa.array(values, type=pa.string()).slice(min(cut, len(values)))
+    if chunked:
+        arr = pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)], type=pa.string())
+    got, want = guard_formulas(arr), _guard_every_value(arr)
+    assert got.to_pylist() == want.to_pylist() and got.type == want.type
+
+
+def test_guard_leaves_a_safe_column_as_it_is():
+    arr = pa.array(["BUDI", None, "", "x=1"])
+    assert guard_formulas(arr) is arr
+    assert guard_formulas(pa.array(["BUDI", "=1+1"])).to_pylist() == ["BUDI", "'=1+1"]

@@ -63,7 +63,7 @@ from .load import (
     take_ahead,
 )
 from .names import fold_names
-from .nik import mask_id, mask_ids_in_str, mask_ids_in_text
+from .nik import holds_digit_run, mask_id, mask_ids_in_str, mask_ids_in_text
 from .output import atomic_paths, write_frame, write_json
 from .prefetch import InputFile, prefetch
 from .regions import comparison_key
@@ -185,7 +185,7 @@ def _mask_ids_in_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[col].dtype != "str":
             continue
         arr = pa.array(frame[col], type=_STR, from_pandas=True)
-        if len(arr) and pc.any(pc.match_substring_regex(arr, pattern="[0-9]{16}")).as_py():
+        if holds_digit_run(arr, 16):
             frame[col] = _series(mask_ids_in_text(arr))
     return frame
 
