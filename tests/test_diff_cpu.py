@@ -4,6 +4,7 @@ output tables a regex (16-digit runs, formula starts), and the conservation chec
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from dpt_tools import diff as D
 from dpt_tools import names as N
 from dpt_tools import normalize as norm
 from dpt_tools.config import Settings
+from dpt_tools.errors import IntegrityError
 from dpt_tools.load import load_roll
 from dpt_tools.names import fold_names
 from dpt_tools.nik import holds_digit_run
@@ -176,3 +178,20 @@ def test_guard_leaves_a_safe_column_as_it_is():
     arr = pa.array(["BUDI", None, "", "x=1"])
     assert guard_formulas(arr) is arr
     assert guard_formulas(pa.array(["BUDI", "=1+1"])).to_pylist() == ["BUDI", "'=1+1"]
+
+
+def _matching(po, pn, old_left, new_left) -> D._Matching:
+    z = np.zeros(0, np.int8)
+    po, pn, old_left, new_left = (np.asarray(a, dtype=np.int64) for a in (po, pn, old_left, new_left))
+    return D._Matching(po, pn, z, old_left, new_left, z, z, z, z, z)
+
+
+@pytest.mark.parametrize(("po", "old_left"), [([0, 0], [2]), ([0, 1], [1]), ([0, 1], []), ([0, 3], [2]),
+                                              ([0, -1], [2])])
+def test_conservation_still_catches_a_row_counted_twice_or_never(po, old_left):
+    side = types.SimpleNamespace(n=3, label="old")
+    status = np.zeros(3, np.int8)
+    m = _matching(po, [0, 1], old_left, [2])
+    with pytest.raises(IntegrityError, match="old: "):
+        D._check_conservation(side, types.SimpleNamespace(n=3, label="new"), m, status, status, (0, 0))
+    D._check_conservation(side, side, _matching([0, 1], [1, 0], [2], [2]), status, status, (0, 0))

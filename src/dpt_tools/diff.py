@@ -849,8 +849,13 @@ def _check_conservation(old: _Side, new: _Side, m: _Matching, o_status: np.ndarr
             problems.append(f"{int((status < 0).sum())} {side.label} rows in no category")
         if len(pos) + len(left) != side.n:
             problems.append(f"{side.label}: {len(pos)} paired + {len(left)} left over != {side.n} rows")
-        seen = np.bincount(np.concatenate([pos, left]).astype(np.int64), minlength=side.n)
-        if len(seen) != side.n or (seen != 1).any():
+        # each row once: all positions in range, and as many distinct ones as rows (one byte a row, no int64 copy)
+        seen = np.zeros(side.n, dtype=bool)
+        inside = all(not len(p) or (int(p.min()) >= 0 and int(p.max()) < side.n) for p in (pos, left))
+        if inside:
+            seen[pos] = True
+            seen[left] = True
+        if not inside or len(pos) + len(left) != side.n or int(np.count_nonzero(seen)) != side.n:
             problems.append(f"{side.label}: a row is counted twice or not at all")
     if twice != (0, 0):
         problems.append("a row was given two categories")
@@ -940,7 +945,8 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     # statuses, each row exactly once
     o_status = np.full(old.n, -1, dtype=np.int8)
     n_status = np.full(new.n, -1, dtype=np.int8)
-    pair_status = np.where(person, np.where(changed, CHANGED, UNCHANGED), NIK_CHANGED).astype(np.int8)
+    pair_status = np.where(changed, np.int8(CHANGED), np.int8(UNCHANGED))  # one byte a pair, no int64 temporaries
+    pair_status[~person] = NIK_CHANGED
     o_status[m.po] = pair_status
     n_status[m.pn] = pair_status
     twice = (int((o_status[m.old_left] >= 0).sum()), int((n_status[m.new_left] >= 0).sum()))
@@ -954,18 +960,21 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     show = settings.mask
 
-    row_o, row_n = old.row_number[m.po], new.row_number[m.pn]
+    def row_o(sel: np.ndarray) -> np.ndarray:  # row numbers of the pairs a table names (not of every pair)
+        return old.row_number[m.po[sel]]
+
+    def row_n(sel: np.ndarray) -> np.ndarray:
+        return new.row_number[m.pn[sel]]
+
     # the person's NIK as shown (the new version's, else the old one's), made once for every pair a file names
     named = np.zeros(npairs, dtype=bool)
     for d in diffs.values():
         named[d.pairs] = True
     named_at = np.flatnonzero(named & (person | moved))
-    slot = np.full(npairs, -1, dtype=np.int64)
-    slot[named_at] = np.arange(len(named_at))
     named_nik = _show_id(_flat(pc.coalesce(new.at("nik", m.pn[named_at]), old.at("nik", m.po[named_at]))), settings)
 
-    def pair_nik(sel: np.ndarray) -> pa.Array:
-        return _take(named_nik, slot[sel])
+    def pair_nik(sel: np.ndarray) -> pa.Array:  # every pair a table names is in named_at (sorted)
+        return _take(named_nik, np.searchsorted(named_at, sel))
 
     sels, ranks, olds, news = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [], []
     for rank, fld in enumerate(FIELDS):
@@ -984,11 +993,11 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
         olds.append(ov)
         news.append(nv)
     sel, rank = np.concatenate(sels), np.concatenate(ranks)
-    order = np.lexsort((rank, row_o[sel]))  # by old row, then field order
+    order = np.lexsort((rank, row_o(sel)))  # by old row, then field order
     sel, rank = sel[order], rank[order]
     ids = pa.array(order, type=pa.int64())
     changed_df = pd.DataFrame({
-        "nik": _series(pair_nik(sel)), "row_old": row_o[sel], "row_new": row_n[sel],
+        "nik": _series(pair_nik(sel)), "row_old": row_o(sel), "row_new": row_n(sel),
         "field": pd.Series(np.asarray(FIELDS, dtype=object)[rank], dtype="str"),
         "old": _series(pa.concat_arrays(olds).take(ids) if olds else pa.array([], type=_STR)),
         "new": _series(pa.concat_arrays(news).take(ids) if news else pa.array([], type=_STR)),
@@ -997,9 +1006,9 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     tick("changed_df")
 
     mv = np.flatnonzero(moved)
-    mv = mv[np.argsort(row_o[mv], kind="stable")]
+    mv = mv[np.argsort(row_o(mv), kind="stable")]
     moved_df = pd.DataFrame({
-        "nik": _series(pair_nik(mv)), "row_old": row_o[mv], "row_new": row_n[mv],
+        "nik": _series(pair_nik(mv)), "row_old": row_o(mv), "row_new": row_n(mv),
         "from_kelurahan": _series(old.at("kelurahan", m.po[mv])), "from_tps": _series(old.at("tps", m.po[mv])),
         "to_kelurahan": _series(new.at("kelurahan", m.pn[mv])), "to_tps": _series(new.at("tps", m.pn[mv])),
         "from_kecamatan": _series(old.at("kecamatan", m.po[mv])),
@@ -1008,7 +1017,7 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     tick("moved_df")
 
     kc = np.flatnonzero(~person)
-    kc = kc[np.argsort(row_o[kc], kind="stable")]
+    kc = kc[np.argsort(row_o(kc), kind="stable")]
     no, nn = old.at("nik", m.po[kc]), new.at("nik", m.pn[kc])
     digits = _digits_differ(no, nn)
     other = np.full(len(kc), "", dtype=object)
@@ -1025,7 +1034,7 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
         other = pd.Series(other, dtype="str").str.rstrip(";").to_numpy(dtype=object)
     nik_changed_df = pd.DataFrame({
         "nik_old": _series(_show_id(no, settings)), "nik_new": _series(_show_id(nn, settings)),
-        "row_old": row_o[kc], "row_new": row_n[kc],
+        "row_old": row_o(kc), "row_new": row_n(kc),
         "relation": pd.Series(np.where(digits <= TYPO_DIGITS, "typo", "new_number"), dtype="str"),
         "digits_differ": digits,
         "nama": _series(new.at("nama", m.pn[kc])), "tanggal_lahir": _series(new.at("tanggal_lahir", m.pn[kc])),
