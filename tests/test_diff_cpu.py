@@ -195,3 +195,34 @@ def test_conservation_still_catches_a_row_counted_twice_or_never(po, old_left):
     with pytest.raises(IntegrityError, match="old: "):
         D._check_conservation(side, types.SimpleNamespace(n=3, label="new"), m, status, status, (0, 0))
     D._check_conservation(side, side, _matching([0, 1], [1, 0], [2], [2]), status, status, (0, 0))
+
+
+def test_a_few_rows_come_from_the_chunks_as_a_take_would_give_them():
+    rng = np.random.default_rng(7)
+    values = [None if rng.random() < 0.2 else f"V{i}" for i in range(400)]
+    sizes = [0, 50, 1, 149, 0, 200]
+    chunks, at = [], 0
+    for size in sizes:
+        chunks.append(pa.array(values[at:at + size], type=pa.string()))
+        at += size
+    column = pa.chunked_array(chunks, type=pa.string())
+    for pos in (np.array([399, 0, 51, 51, 200, 50]), np.sort(rng.integers(0, 400, 20)), rng.integers(0, 400, 20),
+                np.zeros(0, dtype=np.int64)):
+        got = D._take_from_chunks(column, pos)
+        assert got.type == pa.string() and got.to_pylist() == [values[p] for p in pos]
+        assert D._take(column, pos).to_pylist() == [values[p] for p in pos]
+    with pytest.raises(IndexError):
+        D._take_from_chunks(column, np.array([400]))
+
+
+def test_a_side_answers_a_few_rows_without_making_the_column_contiguous(tmp_path):
+    path = _roll(tmp_path, "old", 1)
+    side = D._read_side(str(path), Settings(), "old")
+    chunks = [side.cmp["nama"].slice(i, 7) for i in range(0, side.n, 7)]
+    side.cmp["nama"] = pa.chunked_array(chunks)  # as the reader leaves a large file: many chunks
+    pos = np.array([5, 3, 40])
+    want = D._flat(D.normalise_field("nama", pa.chunked_array(chunks).combine_chunks().take(pa.array(pos))))
+    assert side.at("nama", pos).equals(want)
+    assert isinstance(side.cmp["nama"], pa.ChunkedArray)  # a few rows: not combined
+    side.at("nama", np.arange(side.n))
+    assert not isinstance(side.cmp["nama"], pa.ChunkedArray)  # every row: combined once, kept

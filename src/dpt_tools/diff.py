@@ -116,6 +116,8 @@ THREADS = 2
 #: a column whose first SAMPLE_ROWS rows hold at most this share of distinct values is compared by dictionary
 FEW_DISTINCT = 0.25
 SAMPLE_ROWS = 8192
+#: a take of at most 1/SMALL_TAKE of a chunked column's rows gathers from its chunks (:func:`_take_from_chunks`)
+SMALL_TAKE = 16
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -133,7 +135,36 @@ def _sixteen_digits(arr: pa.Array) -> pa.Array:
 
 
 def _take(arr: pa.Array | pa.ChunkedArray, pos: np.ndarray) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1 and len(pos) * SMALL_TAKE <= len(arr):
+        return _take_from_chunks(arr, pos)
     return _flat(arr.take(pa.array(pos, type=pa.int64())))
+
+
+def _take_from_chunks(arr: pa.ChunkedArray, pos: np.ndarray) -> pa.Array:
+    """A few rows of a column still in the reader's chunks, taken chunk by chunk: pyarrow's take from a chunked
+    array first concatenates every chunk (the whole column copied, fresh memory, for a few thousand rows)."""
+    pos = np.asarray(pos, dtype=np.int64)
+    if not len(pos):
+        return _flat(arr.chunk(0).slice(0, 0))
+    if int(pos.min()) < 0 or int(pos.max()) >= len(arr):  # pyarrow's error
+        return _flat(arr.take(pa.array(pos, type=pa.int64())))
+    ends = np.cumsum([len(c) for c in arr.chunks])
+    chunk = np.searchsorted(ends, pos, side="right")
+    ordered = bool((chunk[1:] >= chunk[:-1]).all())
+    order = np.arange(len(pos)) if ordered else np.argsort(chunk, kind="stable")
+    by_chunk = chunk[order]
+    cut = np.flatnonzero(np.diff(by_chunk)) + 1
+    parts = []
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(pos)], strict=True):
+        c = int(by_chunk[lo])
+        local = pos[order[lo:hi]] - (ends[c] - len(arr.chunk(c)))
+        parts.append(arr.chunk(c).take(pa.array(local, type=pa.int64())))
+    taken = pa.concat_arrays(parts)
+    if not ordered:
+        back = np.empty(len(pos), dtype=np.int64)
+        back[order] = np.arange(len(pos))
+        taken = taken.take(pa.array(back))
+    return _flat(taken)
 
 
 def _np_bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -266,7 +297,8 @@ class _Side:
         if fld in self.coded:
             codes, meaning = self.coded[fld]
             return _take(meaning, codes[pos])
-        return self._normalise(fld, _take(self.raw(fld), pos))
+        col = self.cmp[fld]  # a few rows come from the chunks as they are; many from the column made contiguous
+        return self._normalise(fld, _take(self.raw(fld) if len(pos) * SMALL_TAKE > self.n else col, pos))
 
     def days_at(self, pos: np.ndarray) -> np.ndarray:
         """Birth dates at ``pos`` as ``datetime64[D]`` (NaT where missing or not a date)."""
