@@ -1122,8 +1122,9 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
     moved_n = np.zeros(new.n, dtype=bool)
     moved_o[m.po[moved]] = True
     moved_n[m.pn[moved]] = True
-    o_bins = np.bincount(o_status.astype(np.int64), minlength=5)
-    n_bins = np.bincount(n_status.astype(np.int64), minlength=5)
+    # counted per status on the one-byte statuses (a bincount would want an int64 copy of each: 8 MB of fresh pages)
+    o_bins = [int(np.count_nonzero(o_status == k)) for k in range(5)]
+    n_bins = [int(np.count_nonzero(n_status == k)) for k in range(5)]
     counts = {"old": old.n, "new": new.n, "added": int(n_bins[ALONE]), "removed": int(o_bins[ALONE]),
               "changed": int(n_bins[CHANGED]), "moved": int(moved_n.sum()), "unchanged": int(n_bins[UNCHANGED]),
               "nik_changed": int(n_bins[NIK_CHANGED]), "unmatched_old": int(o_bins[UNMATCHED]),
