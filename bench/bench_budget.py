@@ -98,6 +98,26 @@ def child_polars(path: str, delimiter: str) -> None:
     pdr.DataFrameSchema({name: pdr.Column(str, nullable=True) for name in frame.columns}).validate(frame, lazy=True)
 
 
+def child_join_stack(old: str, new: str) -> None:
+    """The stack's minimum for diff: both files parsed beside the pandas import (as ``dpt diff`` does), the NIKs
+    joined (int64 keys, one pandas hash lookup), counts of NIKs only in one version — no field compared, no output."""
+    import threading
+
+    box: dict = {}
+    reader = threading.Thread(target=lambda: box.update(o=_csv_read(old, ","), n=_csv_read(new, ",")))
+    reader.start()
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    reader.join()
+    ko, kn = (np.asarray(pc.cast(box[v].column("nik"), pa.int64())) for v in ("o", "n"))
+    hit = pd.Index(kn).get_indexer(ko)
+    found = int((hit >= 0).sum())
+    print(len(ko) - found, len(kn) - found, file=sys.stderr)
+
+
 def child_join_polars(old: str, new: str) -> None:
     import polars as pl
 
@@ -122,7 +142,7 @@ def child_join_duckdb(old: str, new: str) -> None:
 
 CHILDREN = {"read": child_read, "read_pair": child_read_pair, "stack": child_stack,
             "stack_overlap": child_stack_overlap, "polars": child_polars, "join_polars": child_join_polars,
-            "join_duckdb": child_join_duckdb}
+            "join_duckdb": child_join_duckdb, "join_stack": child_join_stack}
 
 
 # ----------------------------------------------------------------------------------------------- driver
@@ -183,6 +203,8 @@ def main() -> None:
     run("validate", "polars + pandera.polars minimum (engine change)", floor_v,
         [py, me, "--child", "polars", str(roll), ";"], needs="polars")
     run("diff", "read both only (pyarrow)", floor_d, [py, me, "--child", "read_pair", str(old), str(new)])
+    run("diff", "stack minimum: pandas + pyarrow, parse beside the imports, NIK join, counts only", floor_d,
+        [py, me, "--child", "join_stack", str(old), str(new)])
     run("diff", "join minimum: polars, raw text, counts only", floor_d,
         [py, me, "--child", "join_polars", str(old), str(new)], needs="polars")
     run("diff", "join minimum: DuckDB, raw text, counts only", floor_d,
