@@ -11,10 +11,12 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -115,9 +117,12 @@ def _data_dir() -> Path:
     return Path(str(resources.files("lokal").joinpath("data")))  # pragma: no cover - unusual installs
 
 
-def _read(name: str) -> dict[str, str]:
+@lru_cache(maxsize=4)
+def _read(name: str) -> Mapping[str, str]:
+    """A Kemendagri file as code → name, read once per process (the province-to-kecamatan file serves three
+    tables); read-only, since every caller shares it."""
     raw = (_data_dir() / f"{name}.json.gz").read_bytes()
-    return json.loads(gzip.decompress(raw))
+    return MappingProxyType(json.loads(gzip.decompress(raw)))
 
 
 def _table(codes: list[str], names: list[str]) -> pd.DataFrame:
