@@ -56,10 +56,10 @@ from .load import (
     input_kind,
     map_headers,
     normalise_field,
-    read_csv_file_strings,
     read_csv_strings,
     read_input_bytes,
     read_parquet_strings,
+    read_path_strings,
     take_ahead,
 )
 from .names import fold_names
@@ -354,11 +354,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     if read is None and source is not None and not source.keep:
         # parsed from the file while ``source`` scans it (sha256, quotes) on its own thread: the bytes are never
         # all in memory. A file changed between the two reads is refused by the digest (InputFile.changed).
-        try:
-            read = read_parquet_strings(path, path) if kind == "parquet" \
-                else read_csv_file_strings(path, path, source.quote)
-        except OSError:
-            read = None  # gone meanwhile: read below, for the loader's own message
+        read = read_path_strings(path, kind, source.quote)
     hasher = None
     if read is None:  # standard input, a file read whole (not UTF-8, or a parse error to word), or unreadable
         data = source.data() if source is not None and source.keep else read_input_bytes(path)[0]

@@ -210,9 +210,9 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
     return [h.strip().lstrip("\ufeff") for h in header], lines
 
 
-def _csv_source(source: bytes | str) -> pa.NativeFile:
-    """What pyarrow's readers read: the bytes in memory, or the file at a path (``str``) opened as it is — never
-    decompressed by its extension, as ``read_csv(path)`` would."""
+def _arrow_source(source: bytes | str) -> pa.NativeFile:
+    """What pyarrow's readers (CSV and Parquet) read: the bytes in memory, or the file at a path (``str``) opened
+    as it is — never decompressed by its extension, as ``read_csv(path)`` would."""
     return pa.OSFile(source) if isinstance(source, str) else pa.BufferReader(source)
 
 
@@ -239,7 +239,7 @@ sys.unraisablehook = _quiet_undecodable_invalid_row
 def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
                     block_size: int = 1 << 20, quoting: bool = True,
                     header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
-    """All-string parse of UTF-8 text (bytes, or a file's path: see :func:`_csv_source`); empty lines are kept as
+    """All-string parse of UTF-8 text (bytes, or a file's path: see :func:`_arrow_source`); empty lines are kept as
     empty rows so that row numbers stay true. Ragged lines come back as (record number counting the header as 1,
     field count, text)."""
     bad: list[tuple[int | None, int, str]] = []
@@ -251,7 +251,7 @@ def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads:
 
     names = [f"c{i}" for i in range(ncols)]
     table = pacsv.read_csv(
-        _csv_source(source),
+        _arrow_source(source),
         read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=header_lines, column_names=names,
                                        block_size=block_size),
         parse_options=pacsv.ParseOptions(
@@ -433,6 +433,16 @@ def read_csv_file_strings(path: str, name: str, quote: bool | None = None) -> Ra
     return _records_read(path, name, head, "utf-8", table, bad, multiline, [])
 
 
+def read_path_strings(path: str, kind: str, quote: bool | None = None) -> RawRead | None:
+    """The file at ``path`` parsed from the file (Parquet, or CSV by :func:`read_csv_file_strings`; messages name
+    ``path``), or None when the caller must read it whole: the CSV reader says so, or the file is gone or cannot
+    be opened any more (the whole-file reader then words why)."""
+    try:
+        return read_parquet_strings(path, path) if kind == "parquet" else read_csv_file_strings(path, path, quote)
+    except OSError:
+        return None
+
+
 def _records_read(source: bytes | str, name: str, head: CsvHead, encoding: str, table: pa.Table,
                   bad: list[tuple[int | None, int, str]], multiline: bool, notes: list[str]) -> RawRead:
     """The parse's table as records (shared by the readers of bytes and of a path): a stray quote's re-parse,
@@ -527,7 +537,7 @@ def _column_as_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def read_parquet_strings(data: bytes | str, name: str) -> RawRead:
     """A Parquet file (its bytes, or its path) as all-string records."""
     try:
-        table = pq.read_table(_csv_source(data))
+        table = pq.read_table(_arrow_source(data))
         table.column_names  # noqa: B018 - a column name that is not UTF-8 (a damaged footer) raises here
     except (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise InputError(f"{name}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
@@ -687,7 +697,7 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str, column_map
         over = {header_key(k): v for k, v in (column_map or {}).items()}
         check_map_headers({source: header}, [h for h in required_headers if over.get(header_key(h)) in needed])
     if "nama" not in fields_present:
-        if any(re.fullmatch(r"'?[0-9]{16}", h.strip()) for h in header):  # a NIK where a header should be
+        if any(_DATA_AS_HEADER.fullmatch(h.strip()) for h in header):  # a NIK where a header should be
             raise InputError(f"{source}: no name column: the first line holds a 16-digit number, so the header row "
                              "seems to be missing; add one (NIK, NAMA, TGL LAHIR, …)")
         raise InputError(f"{source}: no name column (expected a header such as NAMA or NAMA PEMILIH; "
@@ -788,47 +798,35 @@ class _ParseAhead(threading.Thread):
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
 
-
     def _from_path(self) -> None:
-        """A file being scanned (``keep=False``, ``dpt diff``): parsed from its path. Up to SCAN_WAIT bytes, the
-        scan (~0.2 s per 180 MB) ends first, so the parse knows whether the file holds a quote (the faster parser
-        and no stray-quote check when it does not); a bigger file is parsed at once, as if it held one."""
+        """A file being scanned (``keep=False``, as ``dpt diff`` and ``dpt validate`` start it): parsed from its
+        path. Up to SCAN_WAIT bytes the scan (~0.2 s per 180 MB) ends first, so the parse knows whether the file
+        holds a quote (the faster parser and no stray-quote check when it does not); a bigger file is parsed at
+        once, as if it held one."""
         if not self.early.opened():
             return  # unreadable: the caller reads the file itself, for the usual message
-        if self.max_rows is not None and _estimated_rows_at(self.path, self.kind) > self.max_rows:
+        if self.max_rows is not None and _estimated_rows(self.path, self.kind) > self.max_rows:
             return  # a roll that will be read in parts: a whole parse would hold it all in memory
         if self.early.stat.st_size <= SCAN_WAIT:
             self.early.sha256()
         try:
-            self.read = read_parquet_strings(self.path, self.path) if self.kind == "parquet" \
-                else read_csv_file_strings(self.path, self.path, self.early.quote)
-        except OSError:
-            return  # gone meanwhile: the caller reads it again, for the usual message
+            self.read = read_path_strings(self.path, self.kind, self.early.quote)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
 
 
-#: a file read ahead from its path (``dpt diff``) up to this size waits for its scan to end before it is parsed
+#: a file read ahead from its path up to this size waits for its scan to end before it is parsed
 SCAN_WAIT = 1 << 30
 
 
-def _estimated_rows_at(path: str, kind: str) -> int:
-    """:func:`_estimated_rows` of the file at ``path``."""
-    if kind != "parquet":
-        return os.path.getsize(path) // CSV_ROW_BYTES
-    try:
-        return pq.ParquetFile(path).metadata.num_rows
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
-        return 0
-
-
-def _estimated_rows(data: bytes, kind: str) -> int:
+def _estimated_rows(source: bytes | str, kind: str) -> int:
     """Rows of a Parquet file (its footer) or of a CSV file (its size over ~180 bytes a row), as
-    ``chunked.estimated_rows`` counts them; 0 for a footer that cannot be read (the parse reports it)."""
+    ``chunked.estimated_rows`` counts them, from the file's bytes or its path; 0 for a footer that cannot be read
+    (the parse reports it)."""
     if kind != "parquet":
-        return len(data) // CSV_ROW_BYTES
+        return _source_size(source) // CSV_ROW_BYTES
     try:
-        return pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+        return pq.ParquetFile(_arrow_source(source)).metadata.num_rows
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
         return 0
 
@@ -859,10 +857,6 @@ def forget_ahead(path: str) -> None:
 def take_ahead(path: str, kind: str) -> _ParseAhead | None:
     """The parse of ``path`` started by :func:`parse_ahead` (waited for; each handed out once), or None (none
     started, another format, or the file could not be read: the caller reads it itself). Its error is raised."""
-    return _take_ahead(path, kind)
-
-
-def _take_ahead(path: str, kind: str) -> _ParseAhead | None:
     if path == "-":
         return None
     key = os.path.realpath(path)
@@ -891,7 +885,7 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     (``Roll.pending_sha256``; the caller starts it where a core is idle and calls ``Roll.finish_sha256``)."""
     path = str(path)
     kind = input_kind(path, fmt)
-    ahead = _take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
+    ahead = take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
     if ahead is not None and ahead.read is not None:
         roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map,
                           required_headers=required_headers, each_file=each_file)

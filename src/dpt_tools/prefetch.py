@@ -1,9 +1,9 @@
 """Read input files into memory in the background, and hash them later, with the standard library only.
 
-Or, for a reader that parses a file from its path (``keep=False``, what ``dpt diff`` does): scan the file once in
-1 MB blocks — its sha256 and whether it holds a double quote — without keeping its bytes. Hashing each block while
-it is still in the processor's cache is what makes this cheap: the whole-file copy alone (357 MB for the 1M diff
-pair: ~87,000 page faults) cost more CPU than the hash, and hashing that copy afterwards reads it from memory again.
+Or, for a reader that parses a file from its path (``keep=False``: ``dpt diff`` and ``dpt validate``): scan the
+file once in 1 MB blocks — its sha256 and whether it holds a double quote — without keeping its bytes. Hashing each
+block while it is still in the processor's cache is what makes this cheap: the whole-file copy alone (357 MB for
+the 1M diff pair: ~87,000 page faults) cost more CPU than the hash, and hashing that copy read it from memory again.
 
 Why a module of its own: a command spends its first ~0.45 s importing pandas and pyarrow on one core. Started
 before those imports, these threads use the other core. The sha256 (~0.15 s per 180 MB) of a file kept in memory
@@ -137,7 +137,7 @@ def prefetch(paths: Iterable[str], hash_on_read: bool = False, keep: bool = True
     """Start reading every path that is a regular file (not ``-``, not a directory), one thread each.
     ``hash_on_read``: each thread also hashes the bytes it read, at once (while the libraries load, one core is
     left to the reading threads; hashing later would take time from the output stage). ``keep=False``: scan
-    without keeping the bytes (``dpt diff``, which parses from the path)."""
+    without keeping the bytes (the commands, which parse from the path)."""
     out: dict[str, InputFile] = {}
     for path in paths:
         path = str(path)
