@@ -38,6 +38,7 @@ from . import normalize as norm
 from . import prefetch
 from .errors import InputError, LocalizedInputError
 from .fields import ALIAS_INDEX, FIELDS, header_key
+from .fsnames import arrow_path, shown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,7 +136,7 @@ def read_input_bytes(path: str) -> tuple[bytes, str]:
     if p.is_dir():
         raise InputError(f"{path}: is a directory, expected a CSV or Parquet file")
     try:
-        return p.read_bytes(), p.name
+        return p.read_bytes(), shown(p.name)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
 
@@ -212,8 +213,9 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
 
 def _arrow_source(source: bytes | str) -> pa.NativeFile:
     """What pyarrow's readers (CSV and Parquet) read: the bytes in memory, or the file at a path (``str``) opened
-    as it is — never decompressed by its extension, as ``read_csv(path)`` would."""
-    return pa.OSFile(source) if isinstance(source, str) else pa.BufferReader(source)
+    as it is — never decompressed by its extension, as ``read_csv(path)`` would — by its bytes (a name that is not
+    UTF-8, see :mod:`dpt_tools.fsnames`)."""
+    return pa.OSFile(arrow_path(source)) if isinstance(source, str) else pa.BufferReader(source)
 
 
 def _source_size(source: bytes | str) -> int:
@@ -887,8 +889,8 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     kind = input_kind(path, fmt)
     ahead = take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
     if ahead is not None and ahead.read is not None:
-        roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map,
-                          required_headers=required_headers, each_file=each_file)
+        roll = build_roll(ahead.read, source=source or shown(Path(path).name), path=path, sha256="",
+                          column_map=column_map, required_headers=required_headers, each_file=each_file)
         if hash_later:
             roll.pending_sha256 = PendingDigest(ahead.early, path)
             return roll
@@ -899,7 +901,7 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     early = prefetch.take(path)  # read and hashed while the command was still importing (see prefetch)
     if early is not None:
         data, sha256 = early
-        name, hasher = Path(path).name, None
+        name, hasher = shown(Path(path).name), None
     else:
         data, name = read_input_bytes(path)
         hasher = Hasher(data)
