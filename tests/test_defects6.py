@@ -4,19 +4,30 @@
    3): pyarrow cannot open such a path, nor hold the name as a string, nor can it be written as UTF-8. The commands
    now read and write such files and show the name with each undecodable byte as a backslash escape (``\\xff``),
    on the terminal and in every output (docs/contract.md, "File names").
+2. Two ``--map`` options mapping two different headers to one field, both headers in the file: the second was
+   silently kept as an extra column (which column the NIK rules read depended on the column order). Now exit 2,
+   one line naming both headers and the field. Several files each holding one of the headers stay legitimate;
+   ``[columns]`` entries of the config that collide in a file are refused alike, a ``--map`` resolving it; ``--map``
+   wins over ``[columns]`` for a field, as the documented precedence says (docs/contract.md, "Reading input").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from dpt_tools.cli import cli
+from dpt_tools.config import load_settings, parse_map_options
+from dpt_tools.errors import InputError, LocalizedInputError
+from dpt_tools.load import load_roll
 from dpt_tools.synth import synth_next_version, synth_roll, write_roll
 
 #: a file name that is not UTF-8, as Python holds it (PEP 383: the byte 0xff becomes the lone surrogate U+DCFF)
@@ -211,3 +222,151 @@ def test_synth_writes_files_whose_names_are_not_utf8(tmp_path):
     assert code == 0, err
     assert "s\\xff.parquet" in err
     assert {p.name for p in tmp_path.iterdir()} == {out, truth, nxt, os.fsdecode(b"n\xff.truth.json")}
+
+
+
+# ================================================================================ 2. two mappings, one field
+HEAD = ["NO KK", "NOMOR INDUK", "NAMA", "TGL LAHIR", "L/P", "STATUS PERKAWINAN", "TPS", "DESA/KELURAHAN"]
+ROWS2 = (
+    ("'1971011201150003", "'1971015708850002", "SITI AMINAH", "17-08-1985", "P", "S", "1", "BACANG"),
+    ("'1971011201150003", "'1971011403830001", "DEDI SAPUTRA", "14-03-1983", "L", "S", "1", "BACANG"),
+    ("'1971011201150003", "'19710114038300", "RINA WATI", "02-02-1990", "P", "B", "1", "BACANG"),
+)
+
+
+def _roll2(path: Path, header: list[str] = HEAD, extra: dict[str, list[str]] | None = None) -> Path:
+    """A small roll whose NIK column has a header the alias table does not know; ``extra`` columns appended."""
+    extra = extra or {}
+    lines = [";".join([*header, *extra])]
+    for i, row in enumerate(ROWS2):
+        lines.append(";".join([*row, *(v[i] for v in extra.values())]))
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+#: the second NIK column: the same NIKs but the short one repaired (a column the NIK rules would pass)
+NO_INDUK = {"NO INDUK": ["'1971015708850002", "'1971011403830001", "'1971010202900002"]}
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+
+def test_two_maps_for_one_field_both_in_the_file_is_an_input_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("DPT_CONFIG", raising=False)
+    roll = _roll2(tmp_path / "roll.csv", extra=NO_INDUK)
+    with pytest.raises(LocalizedInputError) as info:
+        load_roll(roll, column_map={"NOMOR INDUK": "nik", "NO INDUK": "nik"},
+                  required_headers=("NOMOR INDUK", "NO INDUK"))
+    assert str(info.value) == ("roll.csv: --map 'NOMOR INDUK' and --map 'NO INDUK' both map to the field nik and "
+                               "both headers are in the file; keep one of them")
+    assert info.value.text("id") == ("roll.csv: --map 'NOMOR INDUK' dan --map 'NO INDUK' sama-sama dipetakan ke "
+                                     "kolom nik dan keduanya ada di berkas ini; pakai salah satunya saja")
+    for lang, says in (("id", "sama-sama dipetakan ke kolom nik"), ("en", "both map to the field nik")):
+        for extra in ((), ("--part-rows", "1")):
+            res = run("validate", str(roll), "--map", "NOMOR INDUK=nik", "--map", "NO INDUK=nik", "--lang", lang,
+                      *extra)
+            assert res.exit_code == 2, res.output
+            assert res.stdout == "" and len(res.stderr.splitlines()) == 1, res.stderr
+            assert "roll.csv" in res.stderr and says in res.stderr and "'NOMOR INDUK'" in res.stderr \
+                and "'NO INDUK'" in res.stderr
+    out = tmp_path / "out"
+    maps = ("--map", "nomor induk=nik", "--map", "No. Induk=nik")  # as the loader compares headers
+    for args in (("clean", str(roll), "--out", str(out)), ("dedupe", str(roll)),
+                 ("dedupe", str(roll), str(_roll2(tmp_path / "b.csv"))),
+                 ("diff", str(_roll2(tmp_path / "old.csv")), str(roll))):
+        res = run(*args, *maps, "--lang", "en")
+        assert res.exit_code == 2, (args, res.output)
+        assert len(res.stderr.splitlines()) == 1 and "'nomor induk' and --map 'No. Induk' both map to the field " \
+            "nik" in res.stderr, res.stderr
+        assert "roll.csv" in res.stderr
+    assert not out.exists()
+
+
+def test_before_the_second_header_was_an_extra_column_and_the_rules_read_the_first(tmp_path):
+    """What the defect did: the run went on, NO INDUK (the repaired NIKs) silently an extra column."""
+    roll = _roll2(tmp_path / "roll.csv", extra=NO_INDUK)
+    res = run("validate", str(roll), "--map", "NO INDUK=nik", "--quiet")  # one --map: NO INDUK is the NIK
+    assert res.exit_code == 0, res.output
+    res = run("validate", str(roll), "--map", "NO INDUK=nik", "--map", "NOMOR INDUK=nik", "--quiet")
+    assert res.exit_code == 2, res.output
+
+
+def test_several_files_each_with_one_of_the_headers_is_legitimate(tmp_path):
+    a = _roll2(tmp_path / "a.csv")
+    b = _roll2(tmp_path / "b.csv", header=[h if h != "NOMOR INDUK" else "NO INDUK" for h in HEAD])
+    maps = ("--map", "NOMOR INDUK=nik", "--map", "NO INDUK=nik")
+    res = run("dedupe", str(a), str(b), *maps, "--json")
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout)["pairs_by_confidence"]["certain"] >= 3  # the same persons, by NIK
+    res = run("diff", str(a), str(b), *maps, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["matched_by_nik"] == 2 and json.loads(res.stdout)["unchanged"] == 3
+    for f in (a, b):  # one file, one of the two --map: the other is a header of no file, as before
+        assert run("validate", str(f), *maps).exit_code == 2
+
+
+def test_a_map_header_that_is_another_fields_name(tmp_path):
+    """``--map NAMA=keterangan`` with a NAMA PEMILIH column: NAMA is the note, NAMA PEMILIH the name (the alias
+    table fills the field left free). ``--map NOMOR INDUK=nik`` with a NIK column: --map wins, NIK is kept as an
+    extra column, with a note."""
+    roll = _roll2(tmp_path / "roll.csv", header=[h if h != "NAMA" else "NAMA PEMILIH" for h in HEAD],
+                  extra={"NAMA": ["IBU A", "IBU B", "IBU C"], "NIK": ["", "", ""]})
+    loaded = load_roll(roll, column_map={"NAMA": "keterangan", "NOMOR INDUK": "nik"},
+                       required_headers=("NAMA", "NOMOR INDUK"))
+    assert loaded.mapping["NAMA"] == "keterangan" and loaded.mapping["NAMA PEMILIH"] == "nama"
+    assert loaded.mapping["NOMOR INDUK"] == "nik" and "NIK" in loaded.extras
+    assert loaded.frame["nama"].tolist()[0] == "SITI AMINAH" and loaded.frame["keterangan"].tolist()[0] == "IBU A"
+    assert "columns NIK repeat a mapped field and are kept as extra columns" in loaded.notes
+    res = run("validate", str(roll), "--map", "NAMA=keterangan", "--map", "NOMOR INDUK=nik", "--quiet")
+    assert res.exit_code == 1, res.output  # the 14-digit NIK of NOMOR INDUK is found
+
+
+def test_config_columns_colliding_in_a_file_are_refused_a_map_resolves_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("DPT_CONFIG", raising=False)
+    cfg = tmp_path / "dpt.toml"
+    cfg.write_text('[columns]\n"NOMOR INDUK" = "nik"\n"NO INDUK" = "nik"\n')
+    both = _roll2(tmp_path / "roll.csv", extra=NO_INDUK)
+    one = _roll2(tmp_path / "one.csv")
+    assert run("validate", str(one), "--config", str(cfg), "--quiet").exit_code == 1  # absent: silent, as before
+    for lang, says in (("en", "[columns] of the config file maps 'NOMOR INDUK' and 'NO INDUK' to the field nik"),
+                       ("id", "[columns] di berkas konfigurasi memetakan 'NOMOR INDUK' dan 'NO INDUK' ke kolom nik")):
+        res = run("validate", str(both), "--config", str(cfg), "--lang", lang)
+        assert res.exit_code == 2, res.output
+        assert len(res.stderr.splitlines()) == 1 and says in res.stderr and "roll.csv" in res.stderr, res.stderr
+    settings = load_settings(cfg)
+    with pytest.raises(LocalizedInputError, match=re.escape("e.g. --map 'NOMOR INDUK=nik' (--map wins")):
+        load_roll(both, column_map=settings.column_map)
+    # a --map for the field decides, whatever the column order: the other header is an extra column
+    for chosen, other in (("NO INDUK", "NOMOR INDUK"), ("NOMOR INDUK", "NO INDUK")):
+        loaded = load_roll(both, column_map={**settings.column_map, chosen: "nik"}, required_headers=(chosen,))
+        assert loaded.mapping[chosen] == "nik" and other in loaded.extras
+        res = run("validate", str(both), "--config", str(cfg), "--map", f"{chosen}=nik", "--quiet")
+        assert res.exit_code == (0 if chosen == "NO INDUK" else 1), res.output
+
+
+def test_a_map_wins_over_a_config_column_for_the_same_field(tmp_path, monkeypatch):
+    """Precedence (docs/config.md: dpt.toml < command line) also per field: the config's NOMOR INDUK stood first
+    in the file and took nik; the --map NO INDUK was silently dropped."""
+    monkeypatch.delenv("DPT_CONFIG", raising=False)
+    cfg = tmp_path / "dpt.toml"
+    cfg.write_text('[columns]\n"NOMOR INDUK" = "nik"\n')
+    roll = _roll2(tmp_path / "roll.csv", extra=NO_INDUK)
+    res = run("validate", str(roll), "--config", str(cfg), "--map", "NO INDUK=nik", "--json")
+    assert res.exit_code == 0, res.output
+    summ = json.loads(res.stdout)
+    assert summ["columns_mapped"]["NO INDUK"] == "nik" and "NOMOR INDUK" in summ["extra_columns"]
+
+
+def test_one_header_mapped_twice_to_two_fields_is_refused():
+    for pairs in ((("NOMOR INDUK", "nik"), ("nomor induk", "nkk")), (("NIK", "nik"), ("NIK", "nkk"))):
+        res = run("validate", "x.csv", *(a for h, f in pairs for a in ("--map", f"{h}={f}")), "--lang", "en")
+        assert res.exit_code == 2, res.output
+        assert len(res.stderr.splitlines()) == 1 and "is already mapped to nik" in res.stderr, res.stderr
+    res = run("validate", "x.csv", "--map", "NIK=nik", "--map", "NIK=nkk")
+    assert "sudah dipetakan ke nik" in res.stderr
+    with pytest.raises(InputError):
+        parse_map_options(["A=nik", "a.=nkk"])
+    assert parse_map_options(["A=nik", "a=nik"]) == {"A": "nik", "a": "nik"}  # the same mapping twice: harmless
+    assert run("validate", "x.csv", "--map", "NIK=nik", "--map", "nik=nik").exit_code == 2  # x.csv: not found

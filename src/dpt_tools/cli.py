@@ -81,7 +81,7 @@ def _settings(ctx_opts: dict[str, Any]) -> Settings:
             mask=False if ctx_opts.get("no_mask") else None,
         )
     except DptError as exc:
-        raise _problem(exc) from exc
+        raise _problem(exc, ctx_opts.get("lang") or "id") from exc
 
 
 def _console(stderr: bool = False) -> Console:

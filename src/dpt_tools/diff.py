@@ -376,7 +376,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
                        source=name, path=path, sha256="", column_map=settings.column_map,
                        required_headers=settings.required_headers, each_file=False)
     table = read.table
-    index = map_headers(read.header, settings.column_map)
+    index = map_headers(read.header, settings.column_map, settings.required_headers)
     # kept in the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered
     # from it; columns compared by dictionary never are
     cmp = {fld: table.column(i) for i, fld in index.items()}
