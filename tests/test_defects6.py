@@ -9,6 +9,10 @@
    one line naming both headers and the field. Several files each holding one of the headers stay legitimate;
    ``[columns]`` entries of the config that collide in a file are refused alike, a ``--map`` resolving it; ``--map``
    wins over ``[columns]`` for a field, as the documented precedence says (docs/contract.md, "Reading input").
+3. A ragged line holding a cp1252 byte past the first 256 KB (the sniffed part, which says UTF-8): the whole-file
+   reader reads the file as cp1252 (exit 1), the reader in parts refused it as "cannot parse as CSV" (exit 2):
+   pyarrow cannot decode the line for the ragged-line handler and fails the parse with a column-count error, which
+   the reader in parts did not take for an encoding problem. Both now read it as cp1252, with the same findings.
 """
 
 from __future__ import annotations
@@ -370,3 +374,57 @@ def test_one_header_mapped_twice_to_two_fields_is_refused():
         parse_map_options(["A=nik", "a.=nkk"])
     assert parse_map_options(["A=nik", "a=nik"]) == {"A": "nik", "a": "nik"}  # the same mapping twice: harmless
     assert run("validate", "x.csv", "--map", "NIK=nik", "--map", "nik=nik").exit_code == 2  # x.csv: not found
+
+
+
+# ================================================================================ 3. whole file and parts agree
+def _ragged_cp1252(path: Path, *, style: str, rows: int = 3000, seed: int = 7) -> Path:
+    """A synthetic export (UTF-8, with a BOM in the excel style) with one line past the first 256 KB given an 18th
+    field that holds the cp1252 byte 0xe9 (``CAFÉ`` typed on a Windows desktop)."""
+    df, _ = synth_roll(rows, seed=seed)
+    write_roll(df, path, style=style, seed=seed)
+    data = path.read_bytes()
+    cut = data.index(b"\n", 300_000)
+    end = data.index(b"\n", cut + 1)
+    line_end = end - 1 if data[end - 1:end] == b"\r" else end
+    sep = b";" if style == "excel" else b","
+    path.write_bytes(data[:line_end] + sep + b"CAF\xe9" + data[line_end:])
+    assert b"\xe9" not in data[:256 * 1024]  # the sniffed bytes say UTF-8
+    return path
+
+
+def _run_out(tmp: Path, roll: Path, name: str, *extra: str) -> tuple[int, dict[str, bytes], dict]:
+    out = tmp / name
+    res = run("validate", str(roll), "--out", str(out), "--quiet", *extra)
+    assert res.exit_code in (0, 1), res.output
+    summ = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return res.exit_code, {p.name: p.read_bytes() for p in out.iterdir() if p.name != "summary.json"}, summ
+
+
+@pytest.mark.parametrize("style", ["excel", "clean"])
+def test_ragged_cp1252_line_after_the_sniffed_bytes_whole_file_and_in_parts_agree(tmp_path, style):
+    roll = _ragged_cp1252(tmp_path / "roll.csv", style=style)
+    code, files, summ = _run_out(tmp_path, roll, "whole", "--part-rows", "0")
+    assert code == 1
+    findings = files["findings.csv"].decode("utf-8")
+    assert "row_malformed" in findings and summ["by_rule"]["row_malformed"] == 1
+    for extra in (("--part-rows", "500"), ("--part-rows", "500", "--jobs", "2"), ("--part-rows", "100000")):
+        code_p, files_p, summ_p = _run_out(tmp_path, roll, "parts" + "_".join(extra), *extra)
+        assert code_p == code, extra
+        assert files_p == files, extra
+        assert summ_p.pop("parts") >= (1 if extra[1] == "100000" else 2)
+        assert {k: v for k, v in summ_p.items() if k != "seconds"} == {
+            k: v for k, v in summ.items() if k != "seconds"}
+
+
+def test_ragged_cp1252_line_library_whole_and_in_parts(tmp_path):
+    from dpt_tools.chunked import validate_in_parts
+    from dpt_tools.config import Settings
+    from dpt_tools.validate import summary, validate_path
+
+    roll = _ragged_cp1252(tmp_path / "roll.csv", style="excel", rows=2000, seed=9)
+    whole = validate_path(roll, Settings())
+    assert whole.roll.dialect.encoding == "cp1252"
+    parted = validate_in_parts(roll, Settings(), part_rows=300)
+    assert parted.summary["by_rule"] == summary(whole, Settings())["by_rule"]
+    assert parted.failed("error") == whole.failed("error")

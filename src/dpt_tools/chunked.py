@@ -240,6 +240,11 @@ def _csv_reads(path: Path, verdicts: Verdicts, header: list[str], header_lines: 
             if quoting:  # longer than 16 parts: a quote that never closes, as the whole-file reader would find
                 raise _Restart(replace(verdicts, literal=True, block_scale=1)) from exc
             raise InputError(f"{path}: a line longer than {block // 2**20} MB") from exc
+        if verdicts.encoding == "utf-8":
+            # as the whole-file reader (load.read_csv_strings): a file whose first bytes are UTF-8 and that does not
+            # parse as UTF-8 is read as cp1252. A ragged line holding a cp1252 byte fails this way, not with a UTF-8
+            # error: pyarrow cannot decode it for on_invalid and reports a column count instead
+            raise _Restart(replace(verdicts, encoding="cp1252")) from exc
         raise InputError(f"{path}: cannot parse as CSV ({message})") from exc
     finally:
         raw.close()

@@ -225,9 +225,9 @@ def _source_size(source: bytes | str) -> int:
 def _quiet_undecodable_invalid_row(unraisable: sys.UnraisableHookArgs, _then=sys.unraisablehook) -> None:
     """Keep pyarrow's "Exception ignored … Traceback" off the terminal when a ragged line is not UTF-8: pyarrow
     decodes the line before it calls our ``on_invalid`` (here and in :mod:`dpt_tools.chunked`), cannot raise the
-    UnicodeDecodeError to the reader, so reports it here and fails the parse — and the whole-file reader then reads
-    the file as cp1252, as for any byte that is not UTF-8 (the reader in parts words the parse error). Every other
-    unraisable exception goes on to the hook that was there before."""
+    UnicodeDecodeError to the reader, so reports it here and fails the parse (with a column-count error) — and both
+    readers then read the file as cp1252, as for any byte that is not UTF-8. Every other unraisable exception goes
+    on to the hook that was there before."""
     handler = unraisable.object
     if isinstance(unraisable.exc_value, UnicodeDecodeError) and getattr(handler, "__name__", "") == "on_invalid" \
             and str(getattr(handler, "__module__", "")).startswith("dpt_tools."):
