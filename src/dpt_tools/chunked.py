@@ -55,7 +55,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from . import __version__
+from . import __version__, fsnames
 from .config import Settings
 from .errors import InputError
 from .fields import FIELDS
@@ -240,6 +240,11 @@ def _csv_reads(path: Path, verdicts: Verdicts, header: list[str], header_lines: 
             if quoting:  # longer than 16 parts: a quote that never closes, as the whole-file reader would find
                 raise _Restart(replace(verdicts, literal=True, block_scale=1)) from exc
             raise InputError(f"{path}: a line longer than {block // 2**20} MB") from exc
+        if verdicts.encoding == "utf-8":
+            # as the whole-file reader (load.read_csv_strings): a file whose first bytes are UTF-8 and that does not
+            # parse as UTF-8 is read as cp1252. A ragged line holding a cp1252 byte fails this way, not with a UTF-8
+            # error: pyarrow cannot decode it for on_invalid and reports a column count instead
+            raise _Restart(replace(verdicts, encoding="cp1252")) from exc
         raise InputError(f"{path}: cannot parse as CSV ({message})") from exc
     finally:
         raw.close()
@@ -255,7 +260,7 @@ _PARQUET_ERRORS = (pa.ArrowInvalid, OSError, pa.ArrowNotImplementedError, Unicod
 
 def _parquet_parts(path: Path, part_rows: int, progress: PartProgress | None) -> Iterator[list[RawRead]]:
     try:
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(pa.OSFile(fsnames.arrow_path(path)))
     except _PARQUET_ERRORS as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     if not file.schema_arrow.names:
@@ -400,8 +405,8 @@ def _check_part(index: int, read: RawRead, job: _Job) -> _PartResult:
     if job.header is not None and tuple(read.header) != job.header:
         raise InputError(f"{job.path}: the header changes inside the file (part {index + 1})")
     settings = job.settings
-    roll = build_roll(read, source=Path(job.path).name, path=job.path, sha256="", column_map=settings.column_map,
-                      required_headers=settings.required_headers)
+    roll = build_roll(read, source=fsnames.shown(Path(job.path).name), path=job.path, sha256="",
+                      column_map=settings.column_map, required_headers=settings.required_headers)
     del read
     check_roll_frame(roll.frame)
     skipped = list(job.skipped) if job.skipped is not None else [r.code for r in RULES if not applicable(r, roll)]
@@ -484,7 +489,7 @@ def estimated_rows(path: str | Path) -> int:
     p = Path(path)
     if input_kind(p) == "parquet":
         try:
-            return pq.ParquetFile(p).metadata.num_rows
+            return pq.ParquetFile(pa.OSFile(fsnames.arrow_path(p))).metadata.num_rows
         except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
             return 0
     return p.stat().st_size // CSV_ROW_BYTES if p.is_file() else 0
@@ -786,7 +791,7 @@ def _finish(path: Path, settings: Settings, state: _State, sha256: str, spill: _
             "tool": "dpt-tools",
             "version": __version__,
             "command": "validate",
-            "input": str(path),
+            "input": fsnames.shown(str(path)),
             "input_sha256": sha256,
             "input_format": template.dialect.format,
             "rows": sum(r.rows for r in results),

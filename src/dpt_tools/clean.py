@@ -28,6 +28,7 @@ from . import __version__
 from .config import Settings
 from .errors import IntegrityError
 from .fields import FIELDS
+from .fsnames import shown
 from .load import Roll, load_roll
 from .names import split_titles
 from .nik import mask_id
@@ -194,7 +195,7 @@ def manifest(result: CleanResult, files: dict[str, tuple[Path, int]], seconds: f
         "version": __version__,
         "command": "clean",
         "election": result.settings.as_dict(),
-        "input": {"path": roll.path, "sha256": roll.sha256, "rows": result.input_rows},
+        "input": {"path": shown(roll.path), "sha256": roll.sha256, "rows": result.input_rows},
         "outputs": {name: {"file": path.name, "sha256": file_sha256(path), "rows": rows}
                     for name, (path, rows) in files.items()},
         "rows": {"input": result.input_rows, "clean": len(result.clean), "rejected": len(result.rejected),

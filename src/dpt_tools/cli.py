@@ -23,6 +23,7 @@ from rich.markup import escape
 from . import __version__
 from .config import FAIL_ON, PROFILES, Settings, load_settings, parse_map_options
 from .errors import DptError
+from .fsnames import shown
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 BIG_FILE = 20 * 1024 * 1024
@@ -32,9 +33,10 @@ _NIK_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])")
 
 
 def say(message: str) -> None:
-    """One line on stderr: line breaks of a quoted exception text are joined, and a 16-digit number in it (a NIK a
-    library quoted) is masked, so an error never spreads over lines nor shows a full NIK."""
-    click.echo(_NIK_LIKE.sub(r"\1******\2", " ".join(message.split())), err=True)
+    """One line on stderr: line breaks of a quoted exception text are joined, a 16-digit number in it (a NIK a
+    library quoted) is masked, and a file name that is not UTF-8 is shown as everywhere (``\\xff``, see
+    :mod:`dpt_tools.fsnames`), so an error never spreads over lines nor shows a full NIK."""
+    click.echo(_NIK_LIKE.sub(r"\1******\2", " ".join(shown(message).split())), err=True)
 
 
 class InputProblem(click.ClickException):
@@ -79,7 +81,7 @@ def _settings(ctx_opts: dict[str, Any]) -> Settings:
             mask=False if ctx_opts.get("no_mask") else None,
         )
     except DptError as exc:
-        raise _problem(exc) from exc
+        raise _problem(exc, ctx_opts.get("lang") or "id") from exc
 
 
 def _console(stderr: bool = False) -> Console:
@@ -310,7 +312,7 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
             write_json(truth2, Path(next_path).with_suffix(".truth.json"))
     except (DptError, ValueError) as exc:
         raise _problem(exc) from exc
-    _console(stderr=True).print(f"{len(df):,} rows → {escape(out_path)}")
+    _console(stderr=True).print(f"{len(df):,} rows → {escape(shown(out_path))}")
 
 
 @cli.command()

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .fields import FIELDS
+from .errors import InputError, LocalizedInputError
+from .fields import FIELDS, header_key
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,11 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
 
 
 def parse_map_options(items: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``--map "NOMOR INDUK=nik"`` options → {header: field}."""
+    """``--map "NOMOR INDUK=nik"`` options → {header: field}. One header (compared as the loader compares them:
+    case, spaces and punctuation do not count) mapped to two fields is refused: only one can be meant, and the
+    last one given would silently win."""
     out: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     for item in items:
         header, sep, fld = item.rpartition("=")
         if not sep or not header.strip():
@@ -167,6 +170,11 @@ def parse_map_options(items: tuple[str, ...] | list[str]) -> dict[str, str]:
         fld = fld.strip().lower()
         if fld not in FIELDS:
             raise InputError(f"--map {item!r}: unknown field {fld!r} (fields: {', '.join(FIELDS)})")
+        before = seen.setdefault(header_key(header), (header.strip(), fld))
+        if before[1] != fld:
+            raise LocalizedInputError({
+                "en": f"--map {item!r}: the header {before[0]!r} is already mapped to {before[1]} by another --map",
+                "id": f"--map {item!r}: kolom {before[0]!r} sudah dipetakan ke {before[1]} oleh --map lain"})
         out[header.strip()] = fld
     return out
 

@@ -47,6 +47,7 @@ from . import normalize as norm
 from .config import Settings
 from .errors import InputError, IntegrityError
 from .fields import FIELDS
+from .fsnames import shown
 from .i18n import t
 from .load import (
     Hasher,
@@ -316,7 +317,7 @@ class _Side:
         return self.digest()
 
     def meta(self) -> dict[str, Any]:
-        return {"path": self.path, "format": self.fmt, "rows": self.n, "sha256": self.sha256,
+        return {"path": shown(self.path), "format": self.fmt, "rows": self.n, "sha256": self.sha256,
                 "columns_mapped": {_no_full_id(k): v for k, v in self.mapping.items()},
                 "extra_columns": [_no_full_id(e) for e in self.extras], "malformed_rows": self.malformed}
 
@@ -363,7 +364,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
             hasher.start()
         read = read_parquet_strings(data, path) if kind == "parquet" else read_csv_strings(data, path)
         del data
-    name = "<stdin>" if path == "-" else Path(path).name
+    name = "<stdin>" if path == "-" else shown(Path(path).name)
     if hasher is None:
         assert source is not None
         digest = _digest_of(source)
@@ -375,7 +376,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
                        source=name, path=path, sha256="", column_map=settings.column_map,
                        required_headers=settings.required_headers, each_file=False)
     table = read.table
-    index = map_headers(read.header, settings.column_map)
+    index = map_headers(read.header, settings.column_map, settings.required_headers)
     # kept in the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered
     # from it; columns compared by dictionary never are
     cmp = {fld: table.column(i) for i, fld in index.items()}

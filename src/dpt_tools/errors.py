@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from .fsnames import shown
+
 
 class DptError(Exception):
-    """Base class of errors that carry a message for the user."""
+    """Base class of errors that carry a message for the user. A file name in the message that is not UTF-8 is
+    written as it is shown everywhere (``roll\\xff.csv``, :mod:`dpt_tools.fsnames`): the message can then be
+    printed, logged or written as UTF-8 wherever it goes."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(shown(a) if isinstance(a, str) else a for a in args))
 
 
 class InputError(DptError):
@@ -21,8 +28,8 @@ class LocalizedInputError(InputError):
     clerk who must act on it reads the terminal."""
 
     def __init__(self, texts: dict[str, str]) -> None:
-        super().__init__(texts["en"])
-        self.texts = dict(texts)
+        self.texts = {lang: shown(text) for lang, text in texts.items()}
+        super().__init__(self.texts["en"])
 
     def text(self, lang: str) -> str:
         return self.texts.get(lang, self.texts["en"])

@@ -38,6 +38,7 @@ from . import normalize as norm
 from . import prefetch
 from .errors import InputError, LocalizedInputError
 from .fields import ALIAS_INDEX, FIELDS, header_key
+from .fsnames import arrow_path, shown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,7 +136,7 @@ def read_input_bytes(path: str) -> tuple[bytes, str]:
     if p.is_dir():
         raise InputError(f"{path}: is a directory, expected a CSV or Parquet file")
     try:
-        return p.read_bytes(), p.name
+        return p.read_bytes(), shown(p.name)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
 
@@ -212,8 +213,9 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
 
 def _arrow_source(source: bytes | str) -> pa.NativeFile:
     """What pyarrow's readers (CSV and Parquet) read: the bytes in memory, or the file at a path (``str``) opened
-    as it is — never decompressed by its extension, as ``read_csv(path)`` would."""
-    return pa.OSFile(source) if isinstance(source, str) else pa.BufferReader(source)
+    as it is — never decompressed by its extension, as ``read_csv(path)`` would — by its bytes (a name that is not
+    UTF-8, see :mod:`dpt_tools.fsnames`)."""
+    return pa.OSFile(arrow_path(source)) if isinstance(source, str) else pa.BufferReader(source)
 
 
 def _source_size(source: bytes | str) -> int:
@@ -223,9 +225,9 @@ def _source_size(source: bytes | str) -> int:
 def _quiet_undecodable_invalid_row(unraisable: sys.UnraisableHookArgs, _then=sys.unraisablehook) -> None:
     """Keep pyarrow's "Exception ignored … Traceback" off the terminal when a ragged line is not UTF-8: pyarrow
     decodes the line before it calls our ``on_invalid`` (here and in :mod:`dpt_tools.chunked`), cannot raise the
-    UnicodeDecodeError to the reader, so reports it here and fails the parse — and the whole-file reader then reads
-    the file as cp1252, as for any byte that is not UTF-8 (the reader in parts words the parse error). Every other
-    unraisable exception goes on to the hook that was there before."""
+    UnicodeDecodeError to the reader, so reports it here and fails the parse (with a column-count error) — and both
+    readers then read the file as cp1252, as for any byte that is not UTF-8. Every other unraisable exception goes
+    on to the hook that was there before."""
     handler = unraisable.object
     if isinstance(unraisable.exc_value, UnicodeDecodeError) and getattr(handler, "__name__", "") == "on_invalid" \
             and str(getattr(handler, "__module__", "")).startswith("dpt_tools."):
@@ -561,18 +563,52 @@ def parquet_strings(table: pa.Table) -> RawRead:
 
 
 # ----------------------------------------------------------------------------------------------- mapping
-def map_headers(header: list[str], overrides: dict[str, str] | None = None) -> dict[int, str]:
-    """Column index → canonical field. Explicit overrides (``--map``, config) are applied first and win over the
-    alias table wherever their header stands; then aliases fill the fields still free, the first column claiming
-    a field winning. Columns left over are kept as unknown columns."""
-    over = {header_key(k): v for k, v in (overrides or {}).items()}
-    out: dict[int, str] = {}
-    taken: set[str] = set()
+def _overrides(column_map: dict[str, str] | None, preferred: Collection[str] = ()) -> tuple[dict[str, str],
+                                                                                         dict[str, str]]:
+    """The explicit mappings as (compared header → field, compared header → the header as given): those of
+    ``preferred`` (the ``--map`` headers) over any other of the same header (``[columns]``), as the command line
+    wins over the config file."""
+    column_map = column_map or {}
+    given = [h for h in preferred if h in column_map]
+    cmd = {header_key(h) for h in given}
+    over: dict[str, str] = {}
+    spelt: dict[str, str] = {}
+    for h in [*(k for k in column_map if header_key(k) not in cmd), *given]:
+        over[header_key(h)] = column_map[h]
+        spelt[header_key(h)] = h
+    return over, spelt
+
+
+def _claims(header: list[str], over: dict[str, str]) -> dict[str, list[int]]:
+    """Field → the columns an explicit mapping gives it, in file order."""
+    claims: dict[str, list[int]] = {}
     for i, h in enumerate(header):
         fld = over.get(header_key(h))
-        if fld and fld not in taken:
-            out[i] = fld
-            taken.add(fld)
+        if fld:
+            claims.setdefault(fld, []).append(i)
+    return claims
+
+
+def map_headers(header: list[str], overrides: dict[str, str] | None = None,
+                preferred: Collection[str] = ()) -> dict[int, str]:
+    """Column index → canonical field. Explicit overrides (``--map``, config) are applied first and win over the
+    alias table wherever their header stands; then aliases fill the fields still free, the first column claiming
+    a field winning. Columns left over are kept as unknown columns.
+
+    ``preferred``: the headers of ``overrides`` given on the command line (``--map``). Where a ``--map`` and a
+    ``[columns]`` mapping give one field to two columns, the ``--map`` column takes it (precedence: the command
+    line over the config file); otherwise the first column does (two mappings that collide in one file are refused
+    before, by :func:`check_map_collisions`; a repeated header is the same mapping)."""
+    over, _ = _overrides(overrides, preferred)
+    cmd = {header_key(h) for h in preferred}
+    out: dict[int, str] = {}
+    taken: set[str] = set()
+    winners = {next((i for i in cols if header_key(header[i]) in cmd), cols[0])
+               for cols in _claims(header, over).values()}
+    for i, h in enumerate(header):
+        if i in winners:
+            out[i] = over[header_key(h)]
+            taken.add(out[i])
     for i, h in enumerate(header):
         if i in out or header_key(h) in over:
             continue
@@ -581,6 +617,48 @@ def map_headers(header: list[str], overrides: dict[str, str] | None = None) -> d
             out[i] = fld
             taken.add(fld)
     return out
+
+
+def _and(items: list[str], word: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def check_map_collisions(source: str, header: list[str], column_map: dict[str, str] | None,
+                         preferred: Collection[str] = ()) -> None:
+    """Raise an input error when two explicit mappings of the same level give one field to two different headers
+    of this file: two ``--map`` options, or (without a ``--map`` for that field) two ``[columns]`` entries.
+
+    Why: only one column can be the field; the other would silently be kept as an extra column, and which column
+    the rules read would depend on the column order — a run could pass on the wrong NIK column. With several files
+    (dedupe, diff) two ``--map`` for one field are legitimate when each file holds one of the headers (two exports
+    name the column differently): this is checked file by file. A ``--map`` and a ``[columns]`` entry for one field
+    are not a collision: the command line wins (:func:`map_headers`)."""
+    over, spelt = _overrides(column_map, preferred)
+    cmd = {header_key(h) for h in preferred}
+    en: list[str] = []
+    id_: list[str] = []
+    for fld, cols in _claims(header, over).items():
+        keys = list(dict.fromkeys(header_key(header[i]) for i in cols))
+        by_map = [k for k in keys if k in cmd]
+        if len(by_map) >= 2:
+            named = [f"--map {spelt[k]!r}" for k in by_map]
+            every = "both" if len(by_map) == 2 else "all"
+            en.append(f"{_and(named, 'and')} {every} map to the field {fld} and {every} "
+                      f"{'headers are' if every == 'both' else 'these headers are'} in the file; keep one of them")
+            id_.append(f"{_and(named, 'dan')} sama-sama dipetakan ke kolom {fld} dan "
+                       f"{'keduanya' if len(by_map) == 2 else 'semuanya'} ada di berkas ini; pakai salah satunya "
+                       f"saja")
+        elif not by_map and len(keys) >= 2:
+            named = [repr(spelt[k]) for k in keys]
+            first = f"--map '{spelt[keys[0]]}={fld}'"
+            en.append(f"[columns] of the config file maps {_and(named, 'and')} to the field {fld} and "
+                      f"{'both headers are' if len(keys) == 2 else 'all these headers are'} in the file; choose one "
+                      f"with --map, e.g. {first} (--map wins over [columns])")
+            id_.append(f"[columns] di berkas konfigurasi memetakan {_and(named, 'dan')} ke kolom {fld} dan "
+                       f"{'keduanya' if len(keys) == 2 else 'semuanya'} ada di berkas ini; pilih salah satunya "
+                       f"dengan --map, mis. {first} (--map menang atas [columns])")
+    if en:
+        raise LocalizedInputError({"en": f"{source}: {'; '.join(en)}", "id": f"{source}: {'; '.join(id_)}"})
 
 
 #: The header of a file whose header row is missing: its first data row (a NIK in it), never quoted in a message.
@@ -689,12 +767,13 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str, column_map
     header, table = read.header, read.table
     if each_file:
         check_map_headers({source: header}, required_headers)
-    mapping_idx = map_headers(header, column_map)
+    check_map_collisions(source, header, column_map, required_headers)
+    over, _ = _overrides(column_map, required_headers)
+    mapping_idx = map_headers(header, column_map, required_headers)
     fields_present = [f for f in FIELDS if f in mapping_idx.values()]
     if not each_file and required_headers and ("nama" not in fields_present or (
             "nik" not in fields_present and "tanggal_lahir" not in fields_present)):
         needed = {"nama"} if "nama" not in fields_present else {"nik", "tanggal_lahir"}
-        over = {header_key(k): v for k, v in (column_map or {}).items()}
         check_map_headers({source: header}, [h for h in required_headers if over.get(header_key(h)) in needed])
     if "nama" not in fields_present:
         if any(_DATA_AS_HEADER.fullmatch(h.strip()) for h in header):  # a NIK where a header should be
@@ -755,8 +834,8 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str, column_map
     frame.index = pd.RangeIndex(n)
     mapping = {header[i]: f for i, f in mapping_idx.items()}
     notes = list(read.notes)
-    dup_claims = [h for i, h in enumerate(header)
-                  if i not in mapping_idx and ALIAS_INDEX.get(header_key(h)) in mapping.values()]
+    dup_claims = [h for i, h in enumerate(header) if i not in mapping_idx
+                  and (over.get(header_key(h)) or ALIAS_INDEX.get(header_key(h))) in mapping.values()]
     if dup_claims:
         notes.append(f"columns {', '.join(dup_claims)} repeat a mapped field and are kept as extra columns")
     return Roll(frame=frame, raw=raw, dob=dob, source=source, path=path, dialect=read.dialect, mapping=mapping,
@@ -887,8 +966,8 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     kind = input_kind(path, fmt)
     ahead = take_ahead(path, kind)  # parsed while the command was still importing (see parse_ahead)
     if ahead is not None and ahead.read is not None:
-        roll = build_roll(ahead.read, source=source or Path(path).name, path=path, sha256="", column_map=column_map,
-                          required_headers=required_headers, each_file=each_file)
+        roll = build_roll(ahead.read, source=source or shown(Path(path).name), path=path, sha256="",
+                          column_map=column_map, required_headers=required_headers, each_file=each_file)
         if hash_later:
             roll.pending_sha256 = PendingDigest(ahead.early, path)
             return roll
@@ -899,7 +978,7 @@ def load_roll(path: str | Path, *, column_map: dict[str, str] | None = None, fmt
     early = prefetch.take(path)  # read and hashed while the command was still importing (see prefetch)
     if early is not None:
         data, sha256 = early
-        name, hasher = Path(path).name, None
+        name, hasher = shown(Path(path).name), None
     else:
         data, name = read_input_bytes(path)
         hasher = Hasher(data)

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from .bytescan import string_buffers, valid_mask
 from .errors import InputError
+from .fsnames import arrow_path
 
 #: A spreadsheet executes a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -89,7 +90,7 @@ def write_csv_table(table: pa.Table, path: Path) -> None:
     header = io.StringIO()
     names = ["'" + n if n.startswith(FORMULA_START) else n for n in table.column_names]
     csv.writer(header, lineterminator="\n").writerow(names)  # pyarrow would quote every name
-    with pa.OSFile(str(path), "wb") as sink:
+    with pa.OSFile(arrow_path(path), "wb") as sink:
         sink.write(header.getvalue().encode("utf-8"))
         if table.num_rows:
             pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(
@@ -103,7 +104,8 @@ def write_frame(df: pd.DataFrame, path: str | Path, fmt: str) -> None:
     if fmt == "csv":
         write_csv_table(table, path)
     elif fmt == "parquet":
-        pq.write_table(table, path, compression="zstd")
+        with pa.OSFile(arrow_path(path), "wb") as sink:
+            pq.write_table(table, sink, compression="zstd")
     elif fmt == "json":
         records = table.to_pylist()
         path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

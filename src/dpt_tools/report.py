@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
+from .fsnames import shown
 from .i18n import note_text, t
 from .nik import mask_ids_in_str
 from .rules.catalog import RULES_BY_CODE, title
@@ -129,7 +130,7 @@ def print_diff(console: Console, summary: dict[str, Any], lang: str, quiet: bool
 def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str, quiet: bool) -> None:
     """Summary of a clean run: rows in, clean, rejected per reason, where the files are."""
     if not quiet:
-        table = Table(title=t("clean_title", lang, input=escape(result.validation.roll.path)))
+        table = Table(title=t("clean_title", lang, input=escape(shown(result.validation.roll.path))))
         table.add_column(t("col_reason", lang))
         table.add_column(t("col_count", lang), justify="right")
         for code, count in result.reasons.items():
@@ -137,7 +138,7 @@ def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str,
             table.add_row(f"{code} — {label}", f"{count:,}")
         if result.reasons:
             console.print(table)
-        console.print(t("outputs_written", lang, path=escape(str(paths["manifest"].parent))))
+        console.print(t("outputs_written", lang, path=escape(shown(str(paths["manifest"].parent)))))
     console.print(t("clean_line", lang, rows=f"{result.input_rows:,}", clean=f"{len(result.clean):,}",
                     rejected=f"{len(result.rejected):,}"), highlight=False)
 

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from dpt_tools.fields import FIELDS
+from dpt_tools.fsnames import arrow_path
 from dpt_tools.names import fold_names
 from dpt_tools.output import atomic_path
 
@@ -1607,7 +1608,12 @@ def write_roll(
         import pyarrow.parquet as pq
 
         table = pa.table({f: pa.array(_strings(frame[f]), type=pa.string()) for f in FIELDS})
-        _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+        def write_parquet(tmp: Path) -> None:
+            with pa.OSFile(arrow_path(tmp), "wb") as sink:  # a name that is not UTF-8 too
+                pq.write_table(table, sink)
+
+        _atomic_write(path, write_parquet)
         return []
     if style not in ("clean", "excel"):
         raise ValueError(f"unknown style {style!r} (clean, excel)")

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .config import Settings
+from .fsnames import shown
 from .load import Roll, load_roll
 from .nik import mask_id, mask_ids_in_text, shown_headers
 from .normalize import flat
@@ -202,7 +203,7 @@ def summary(result: Validation, settings: Settings, seconds: float | None = None
         "tool": "dpt-tools",
         "version": __version__,
         "command": "validate",
-        "input": roll.path,
+        "input": shown(roll.path),
         "input_sha256": roll.sha256,
         "input_format": roll.dialect.format,
         "rows": len(roll),

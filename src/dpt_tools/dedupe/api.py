@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..config import Settings
 from ..errors import InputError
+from ..fsnames import arrow_path, shown
 from ..load import Roll, check_map_headers, input_kind, load_roll
 from ..nik import mask_id
 from ..output import atomic_paths, write_frame, write_json
@@ -228,7 +229,7 @@ def _stats(rolls: list[Roll], rec: Records, cand: Any, pairs: pd.DataFrame, grou
     sizes = groups.groupby("group_id").size() if len(groups) else pd.Series([], dtype="int64")
     return {
         "rows": rec.n,
-        "inputs": [{"source": r.source, "path": r.path, "rows": len(r), "sha256": r.sha256} for r in rolls],
+        "inputs": [{"source": r.source, "path": shown(r.path), "rows": len(r), "sha256": r.sha256} for r in rolls],
         "threshold": thr,
         "pairs_compared": len(cand.a),
         "pairs_reported": len(pairs),
@@ -263,7 +264,7 @@ def load_frequencies(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: frequency table not found")
     try:
         if input_kind(p) == "parquet":
-            return pd.read_parquet(p)
+            return pd.read_parquet(pa.OSFile(arrow_path(p)))
         return pd.read_csv(p, dtype=str, keep_default_na=False, sep=None, engine="python")
     except Exception as exc:  # any parse failure is a user's input problem
         raise InputError(f"{path}: cannot read the frequency table ({str(exc).splitlines()[0]})") from exc
