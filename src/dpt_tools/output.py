@@ -24,7 +24,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from .bytescan import string_buffers, valid_mask
 from .errors import InputError
@@ -104,6 +103,8 @@ def write_frame(df: pd.DataFrame, path: str | Path, fmt: str) -> None:
     if fmt == "csv":
         write_csv_table(table, path)
     elif fmt == "parquet":
+        import pyarrow.parquet as pq  # here, not at the top: only Parquet output needs it
+
         with pa.OSFile(arrow_path(path), "wb") as sink:
             pq.write_table(table, sink, compression="zstd")
     elif fmt == "json":
