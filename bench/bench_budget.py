@@ -310,8 +310,10 @@ def main() -> None:
     run("diff", "read both only (pyarrow)", floor_d, [py, me, "--child", "read_pair", str(old), str(new)])
     run("diff", "stack minimum: pandas + pyarrow, parse beside the imports, NIK join, counts only", floor_d,
         [py, me, "--child", "join_stack", str(old), str(new)])
-    run("diff", "compare minimum: stack minimum + sha256 of both + 16 fields compared by shared dictionary codes",
-        floor_d, [py, me, "--child", "compare_stack", str(old), str(new)])
+    run("diff", "compare minimum, no sha256: stack minimum + the 16 other fields compared at the pairs", floor_d,
+        [py, me, "--child", "compare_stack", str(old), str(new), "0"])
+    run("diff", "compare minimum: stack minimum + sha256 of both + the 16 other fields compared at the pairs "
+        "(cheapest way per field)", floor_d, [py, me, "--child", "compare_stack", str(old), str(new)])
     run("diff", "join minimum: polars, raw text, counts only", floor_d,
         [py, me, "--child", "join_polars", str(old), str(new)], needs="polars")
     run("diff", "join minimum: DuckDB, raw text, counts only", floor_d,
