@@ -61,6 +61,7 @@ from .errors import InputError
 from .fields import FIELDS
 from .load import (
     AUTO_PART_ROWS,
+    CP1252_NOTE,
     CSV_ROW_BYTES,
     SNIFF_BYTES,
     STRAY_QUOTE_NOTE,
@@ -183,7 +184,10 @@ def _csv_reads(path: Path, verdicts: Verdicts, header: list[str], header_lines: 
     size = max(1, path.stat().st_size)
     raw = _HashingReader(path.open("rb"), 3 if verdicts.encoding == "cp1252" and verdicts.bom else 0)
     encoding = {"utf-8": "utf8", None: "utf8", "cp1252": CP1252_REPLACING}.get(verdicts.encoding, verdicts.encoding)
+    # in the whole-file reader's order: the stray quote first, the empty lines after it (added at the end), cp1252 last
     notes = [STRAY_QUOTE_NOTE] if verdicts.literal else []
+    if verdicts.encoding == "cp1252":
+        notes.append(CP1252_NOTE)
     dialect = Dialect("csv", delimiter, verdicts.encoding, verdicts.bom)
     try:
         reader = pacsv.open_csv(

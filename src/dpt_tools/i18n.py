@@ -120,6 +120,10 @@ NOTE_TEXTS: tuple[tuple[re.Pattern[str], str], ...] = (
      "{0} baris kosong dilewati (baris {1}); nomor baris tetap menghitungnya"),
     (re.compile(r"^columns (.*) repeat a mapped field and are kept as extra columns$"),
      "kolom {0} mengulang kolom yang sudah dipetakan dan disimpan sebagai kolom tambahan"),
+    (re.compile(r"^the file is not UTF-8: it was read as Windows-1252 \(cp1252\); if accented letters look wrong, "
+                r"save it again as CSV UTF-8$"),
+     "berkas bukan UTF-8: dibaca sebagai Windows-1252 (cp1252); jika huruf beraksen tampak salah, simpan ulang "
+     "sebagai CSV UTF-8"),
 )
 
 

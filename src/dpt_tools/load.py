@@ -336,6 +336,9 @@ class RawRead:
 _NON_SPACE = re.compile(rb"[^\s]")
 STRAY_QUOTE_NOTE = ("a stray quote character made whole lines part of one value; the file was read line by line "
                     "with quotes taken literally (lines whose quoted values hold the delimiter become malformed)")
+#: a file that is not UTF-8 is read as Windows-1252, a guess (the usual "CSV" of Excel on Windows): the clerk is told
+CP1252_NOTE = ("the file is not UTF-8: it was read as Windows-1252 (cp1252); if accented letters look wrong, save it "
+               "again as CSV UTF-8")
 
 
 @dataclass(frozen=True)
@@ -458,6 +461,8 @@ def _records_read(source: bytes | str, name: str, head: CsvHead, encoding: str, 
     if blank_rows:
         notes.append(f"{len(blank_rows)} empty line(s) skipped (rows {_preview(blank_rows)}); row numbers keep "
                      "counting them")
+    if encoding == "cp1252":
+        notes.append(CP1252_NOTE)
     return RawRead(header, table, row_numbers, malformed, blank_rows, Dialect("csv", delimiter, encoding, head.bom),
                    notes)
 
