@@ -391,8 +391,8 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     early = prefetch([old, new], keep=False)  # scanned (sha256) on the other core while the library loads
     from .load import forget_ahead, parse_ahead  # pyarrow, not pandas: both parses run beside the other imports
 
-    for path, source in early.items():
-        parse_ahead(path, source)
+    for path, source in early.items():  # two files side by side: each by the serial reader on its own thread
+        parse_ahead(path, source, threads=len(early) < 2)
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input

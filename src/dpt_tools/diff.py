@@ -355,7 +355,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     if read is None and source is not None and not source.keep:
         # parsed from the file while ``source`` scans it (sha256, quotes) on its own thread: the bytes are never
         # all in memory. A file changed between the two reads is refused by the digest (InputFile.changed).
-        read = read_path_strings(path, kind, source.quote)
+        read = read_path_strings(path, kind, source.quote, threads=False)  # beside the other version's parse
     hasher = None
     if read is None:  # standard input, a file read whole (not UTF-8, or a parse error to word), or unreadable
         data = source.data() if source is not None and source.keep else read_input_bytes(path)[0]

@@ -267,14 +267,18 @@ def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads:
 
 
 def _parse(data: bytes | str, name: str, delimiter: str, ncols: int, multiline: bool,
-           quoting: bool = True, header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+           quoting: bool = True, header_lines: int = 1,
+           threads: bool = True) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+    """``threads=False``: pyarrow's serial reader, for a file parsed beside another one (``dpt diff``): two serial
+    parses on their own threads cost ~0.2 CPU-s less than two threaded readers contending for the same two cores,
+    and same table."""
     block = 1 << 20
     size = _source_size(data)
     while True:
         try:
-            table, bad = _read_csv_table(data, delimiter, ncols, threads=True, multiline=multiline, block_size=block,
-                                         quoting=quoting, header_lines=header_lines)
-            if bad and any(b[0] is None for b in bad):
+            table, bad = _read_csv_table(data, delimiter, ncols, threads=threads, multiline=multiline,
+                                         block_size=block, quoting=quoting, header_lines=header_lines)
+            if threads and bad and any(b[0] is None for b in bad):
                 # the threaded reader does not know line numbers of ragged lines; the serial one does (rare)
                 table, bad = _read_csv_table(data, delimiter, ncols, threads=False, multiline=multiline,
                                              block_size=block, quoting=quoting, header_lines=header_lines)
@@ -412,7 +416,7 @@ def read_csv_strings(data: bytes, name: str) -> RawRead:
     return _records_read(data, name, head, encoding, table, bad, multiline, notes)
 
 
-def read_csv_file_strings(path: str, name: str, quote: bool | None = None) -> RawRead | None:
+def read_csv_file_strings(path: str, name: str, quote: bool | None = None, threads: bool = True) -> RawRead | None:
     """:func:`read_csv_strings` of the file at ``path``, parsed from the file: its bytes are never all in memory at
     once (for ``dpt diff``: the copy of two 180 MB files cost more CPU, in page faults, than parsing them).
 
@@ -431,18 +435,21 @@ def read_csv_file_strings(path: str, name: str, quote: bool | None = None) -> Ra
         return None
     multiline = quote is not False
     try:
-        table, bad = _parse(path, name, head.delimiter, len(head.header), multiline, header_lines=head.header_lines)
+        table, bad = _parse(path, name, head.delimiter, len(head.header), multiline, header_lines=head.header_lines,
+                            threads=threads)
     except InputError:
         return None
     return _records_read(path, name, head, "utf-8", table, bad, multiline, [])
 
 
-def read_path_strings(path: str, kind: str, quote: bool | None = None) -> RawRead | None:
+def read_path_strings(path: str, kind: str, quote: bool | None = None, threads: bool = True) -> RawRead | None:
     """The file at ``path`` parsed from the file (Parquet, or CSV by :func:`read_csv_file_strings`; messages name
     ``path``), or None when the caller must read it whole: the CSV reader says so, or the file is gone or cannot
     be opened any more (the whole-file reader then words why)."""
     try:
-        return read_parquet_strings(path, path) if kind == "parquet" else read_csv_file_strings(path, path, quote)
+        if kind == "parquet":
+            return read_parquet_strings(path, path)
+        return read_csv_file_strings(path, path, quote, threads)
     except OSError:
         return None
 
@@ -861,9 +868,10 @@ def _parse_bytes(data: bytes, path: str, kind: str) -> RawRead:
 class _ParseAhead(threading.Thread):
     """The parse of one file read by :mod:`dpt_tools.prefetch`, on a thread of its own (see :func:`parse_ahead`)."""
 
-    def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None) -> None:
+    def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None, threads: bool = True) -> None:
         super().__init__(daemon=True, name=f"parse {path}")
         self.path, self.early, self.kind, self.max_rows = path, early, input_kind(path), max_rows
+        self.threads = threads
         self.read: RawRead | None = None
         self.error: BaseException | None = None
         self.start()
@@ -895,7 +903,7 @@ class _ParseAhead(threading.Thread):
         if self.early.stat.st_size <= SCAN_WAIT:
             self.early.sha256()
         try:
-            self.read = read_path_strings(self.path, self.kind, self.early.quote)
+            self.read = read_path_strings(self.path, self.kind, self.early.quote, self.threads)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
 
@@ -922,16 +930,17 @@ _AHEAD: dict[str, _ParseAhead] = {}
 _AHEAD_LOCK = threading.Lock()
 
 
-def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = None) -> None:
+def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = None, threads: bool = True) -> None:
     """Parse ``path`` (being read by ``early``) on a background thread, for a later :func:`load_roll` of it.
 
     Why: ``dpt validate`` spends its first ~0.45 s importing pandas and pandera on one core; the parse needs only
     pyarrow (whose reader releases the GIL), so it runs meanwhile on the other core instead of after the imports.
     The file's sha256 is computed later (:func:`load_roll` starts it once the parse is done), and a file that
     changed meanwhile is read again, as if nothing had been read ahead. A file of more than ``max_rows`` (estimated)
-    rows is not parsed: it is about to be read in parts."""
+    rows is not parsed: it is about to be read in parts. ``threads=False``: the serial reader, for one of two files
+    parsed side by side (see :func:`_parse`)."""
     with _AHEAD_LOCK:
-        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows)
+        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows, threads)
 
 
 def forget_ahead(path: str) -> None:
