@@ -218,14 +218,16 @@ def _fixed_width(col):
 _STEP = 1 << 14
 
 
-def _compare_front(old: str, new: str, hash_inputs: bool = True, lines: bool = False) -> dict:
+def _compare_front(old: str, new: str, hash_inputs: bool = True, lines: bool = False,
+                   with_pandas: bool = False) -> dict:
     """What both compare minimums share: the sha256 of both files (one thread from the first instruction: it fills
     the core the imports and the single-threaded steps leave free), both files memory-mapped (the hash and the
     parse read the same page-cache pages; no read copies) and parsed as 17 text columns without quote handling
     (the bench files hold none), one thread per file with pyarrow's serial reader (less CPU than two threaded
     readers contending for 2 cores), each thread then casting and sorting its NIKs (and, with ``lines``, mapping its
     lines); then the NIKs joined by a numpy sort join (no pandas: ``pd.Index.get_indexer`` needs ~0.2 CPU-s of
-    pandas import for a ~0.07 s saving). ``hit[i]``: row of old row i's NIK in new (0 where none, see ``matched``)."""
+    pandas import for a ~0.07 s saving; ``with_pandas`` imports it anyway, beside the parse, to price it). ``hit[i]``:
+    row of old row i's NIK in new (0 where none, see ``matched``)."""
     import hashlib
     import mmap
     import threading
@@ -265,6 +267,8 @@ def _compare_front(old: str, new: str, hash_inputs: bool = True, lines: bool = F
         r.start()
     import numpy as np
 
+    if with_pandas:  # what a command that needs pandas pays: imported beside the parse, as `dpt diff` does
+        import pandas  # noqa: F401
     for r in readers:
         r.join()
     (o, ko, io, so, lo), (n, kn, ino, sn, ln) = box["o"], box["n"]
@@ -336,7 +340,7 @@ def _concat_bits(chunked):
     return np.concatenate([_true_bits(c) for c in chunked.chunks])
 
 
-def child_compare_lines(old: str, new: str) -> None:
+def child_compare_lines(old: str, new: str, with_pandas: str = "0") -> None:
     """The compare minimum (:func:`child_compare_stack`) with the same counts and per-field flags from less work:
     the 16 fields compared at the ~990,000 pairs by ONE exact comparison of each pair's raw CSV line (equal lines
     mean 17 equal fields when nothing is quoted, which :func:`_lines_array` proves from the parse); only the pairs
@@ -346,7 +350,8 @@ def child_compare_lines(old: str, new: str) -> None:
     whose lines differ. A file whose layout check fails would need the field-by-field path (the child stops)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    front = _compare_front(old, new, lines=True)  # first: its sha256 thread starts before the imports
+    # first: the sha256 thread starts before the imports
+    front = _compare_front(old, new, lines=True, with_pandas=with_pandas == "1")
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -467,6 +472,8 @@ def main() -> None:
     run("diff", "compare minimum by lines: the same counts, the 16 fields proved equal by one exact comparison of "
         "the raw lines, field by field only where lines differ", floor_d,
         [py, me, "--child", "compare_lines", str(old), str(new)])
+    run("diff", "compare minimum by lines + pandas imported beside the parse (what a command on pandas pays)", floor_d,
+        [py, me, "--child", "compare_lines", str(old), str(new), "1"])
     run("diff", "join minimum: polars, raw text, counts only", floor_d,
         [py, me, "--child", "join_polars", str(old), str(new)], needs="polars")
     run("diff", "join minimum: DuckDB, raw text, counts only", floor_d,
