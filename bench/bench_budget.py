@@ -465,10 +465,11 @@ def main() -> None:
     run("diff", "read both only (pyarrow)", floor_d, [py, me, "--child", "read_pair", str(old), str(new)])
     run("diff", "stack minimum: pandas + pyarrow, parse beside the imports, NIK join, counts only", floor_d,
         [py, me, "--child", "join_stack", str(old), str(new)])
-    run("diff", "compare minimum, no sha256: stack minimum + the 16 other fields compared at the pairs", floor_d,
-        [py, me, "--child", "compare_stack", str(old), str(new), "0"])
-    run("diff", "compare minimum: stack minimum + sha256 of both + the 16 other fields compared at the pairs "
-        "(cheapest way per field)", floor_d, [py, me, "--child", "compare_stack", str(old), str(new)])
+    run("diff", "compare minimum, no sha256: both parsed, NIK join (numpy, no pandas), the 16 other fields compared "
+        "at the pairs", floor_d, [py, me, "--child", "compare_stack", str(old), str(new), "0"])
+    run("diff", "compare minimum: sha256 of both + both parsed + NIK join (numpy, no pandas) + the 16 other fields "
+        "compared at the pairs (cheapest way per field)", floor_d,
+        [py, me, "--child", "compare_stack", str(old), str(new)])
     run("diff", "compare minimum by lines: the same counts, the 16 fields proved equal by one exact comparison of "
         "the raw lines, field by field only where lines differ", floor_d,
         [py, me, "--child", "compare_lines", str(old), str(new)])
