@@ -442,42 +442,87 @@ def _nik_facts(side: _Side) -> _Nik:
     return _Nik(key, valid, missing, np.zeros(side.n, dtype=bool))
 
 
+def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-negative keys of both versions (old then new) sorted so that equal keys are neighbours, old before
+    new within a key: (index into ``ko ++ kn`` per sorted place, "same key as the place before" per sorted place
+    after the first).
+
+    Why not a hash table: each key and its index are packed into one int64 — the key's low bits above, the index in
+    the low ``bits`` bits below — and numpy's sort of plain int64 (SIMD, no payload to carry) orders them faster
+    than pandas or pyarrow hash them. Two different keys may share their low bits (a 16-digit NIK needs 54 bits):
+    that is checked (as many distinct low parts as distinct keys, one more sort of the bare keys), and if it
+    happens the keys are replaced by dense codes (one hash pass, same equalities) and packed again."""
+    a, total = len(ko), len(ko) + len(kn)
+    bits = max(int(total - 1).bit_length(), 1)
+    packed = np.empty(total, dtype=np.int64)
+    packed[:a], packed[a:] = ko, kn
+    packed.sort()
+    distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
+    low = (1 << (63 - bits)) - 1
+    np.bitwise_and(ko, low, out=packed[:a])
+    np.bitwise_and(kn, low, out=packed[a:])
+    at, same = _pack_sort(packed, bits)
+    if int(np.count_nonzero(~same)) != distinct:  # two keys share their low bits: dense codes instead
+        enc = pc.dictionary_encode(pa.chunked_array([pa.array(ko), pa.array(kn)], type=pa.int64()))
+        packed[:] = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy()
+        at, same = _pack_sort(packed, bits)
+    return at, same
+
+
+def _pack_sort(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sort keys (``packed``, below ``2**(63 - bits)``; overwritten) with their indices: see :func:`_grouped_keys`."""
+    np.left_shift(packed, bits, out=packed)
+    at = np.arange(len(packed), dtype=np.int64)
+    packed += at
+    packed.sort()
+    np.bitwise_and(packed, (1 << bits) - 1, out=at)
+    np.right_shift(packed, bits, out=packed)
+    return at, packed[1:] == packed[:-1]
+
+
 def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One hash pass over the valid NIKs of both versions: marks NIKs repeated within their version and pairs
-    the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new repeated-in-old)
-    where the last two are per row: a usable NIK that the other version holds more than once."""
+    """One sort of the valid NIKs of both versions (:func:`_grouped_keys`): marks NIKs repeated within their version
+    and pairs the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new
+    repeated-in-old) where the last two are per row: a usable NIK that the other version holds more than once."""
     vo, vn = np.flatnonzero(o.valid), np.flatnonzero(n.valid)
     ko = o.key if len(vo) == len(o.key) else o.key[vo]
     kn = n.key if len(vn) == len(n.key) else n.key[vn]
-    index_n = pd.Index(kn, copy=False)
-    if index_n.is_unique:  # the usual case: no repeated NIK, one lookup does it
-        hit = index_n.get_indexer(ko)
-        found = hit >= 0
-        # the old NIKs are unique when those found in the new version hit distinct rows and the few others are
-        # unique among themselves (no hash table over all old NIKs)
-        if np.bincount(hit[found], minlength=len(kn)).max(initial=0) <= 1 and \
-                pd.Index(ko[~found], copy=False).is_unique:
-            none_o, none_n = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
-            return vo[found], vn[hit[found]], none_o, none_n
-    codes, uniques = pd.factorize(np.concatenate([ko, kn]))
-    k = len(uniques)
-    co, cn = codes[:len(vo)], codes[len(vo):]
-    cnt_o = np.bincount(co, minlength=k).astype(np.int32)
-    cnt_n = np.bincount(cn, minlength=k).astype(np.int32)
-    o_here, o_there = cnt_o[co], cnt_n[co]  # per valid old NIK: how often in old, how often in new
-    n_here, n_there = cnt_n[cn], cnt_o[cn]
-    o.repeated[vo] = o_here > 1
-    n.repeated[vn] = n_here > 1
-    new_at = np.full(k, -1, dtype=np.int64)
-    once_n = n_here == 1
-    new_at[cn[once_n]] = vn[once_n]
-    pair = (o_here == 1) & (o_there == 1)
-    po, pn = vo[pair], new_at[co[pair]]
-    o_other = np.zeros(len(o.key), dtype=bool)
-    n_other = np.zeros(len(n.key), dtype=bool)
-    o_other[vo] = (o_here == 1) & (o_there > 1)
-    n_other[vn] = once_n & (n_there > 1)
-    return po, pn, o_other, n_other
+    a, b = len(ko), len(kn)
+    o_other, n_other = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
+    if not a or not b:  # nothing to pair; a NIK repeated within its version is still marked
+        for me, v, k in ((o, vo, ko), (n, vn, kn)):
+            at, same = _grouped_keys(k, k[:0])
+            twin = at[np.flatnonzero(same)]
+            me.repeated[v[np.concatenate([twin, at[np.flatnonzero(same) + 1]])]] = True
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), o_other, n_other
+    at, same = _grouped_keys(ko, kn)
+    twin = np.flatnonzero(same)  # sorted places whose key equals the next place's
+    first, second = at[twin], at[twin + 1]
+    if (first < a).all() and (second >= a).all() and not (np.diff(twin) == 1).any():
+        # the usual case: every key at most twice, and then once per version — no NIK repeated anywhere
+        partner = first, second - a
+    else:  # counts per key (a run of equal keys: its olds first); only keys held twice by a version are spelt out
+        starts = np.flatnonzero(np.concatenate([[True], ~same]))
+        size = np.diff(np.append(starts, a + b))
+        olds = np.add.reduceat((at < a).view(np.uint8), starts, dtype=np.int64)
+        news = size - olds
+        one = starts[(olds == 1) & (news == 1)]  # one old then one new
+        partner = at[one], at[one + 1] - a
+        bad = (olds > 1) | (news > 1)
+        b_start, b_size, b_olds, b_news = starts[bad], size[bad], olds[bad], news[bad]
+        ends = np.cumsum(b_size)
+        place = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(b_start - (ends - b_size), b_size)
+        who = at[place]
+        here_o, here_n = np.repeat(b_olds, b_size), np.repeat(b_news, b_size)
+        is_o = who < a
+        o.repeated[vo[who[is_o & (here_o > 1)]]] = True
+        n.repeated[vn[who[~is_o & (here_n > 1)] - a]] = True
+        o_other[vo[who[is_o & (here_o == 1)]]] = True  # the key is bad, so the other version holds it twice
+        n_other[vn[who[~is_o & (here_n == 1)] - a]] = True
+    mate = np.full(a, -1, dtype=np.int64)  # pairs in old order: a scatter, not a sort
+    mate[partner[0]] = partner[1]
+    paired = np.flatnonzero(mate >= 0)
+    return vo[paired], vn[mate[paired]], o_other, n_other
 
 
 def _nik_status(me: _Nik, in_other: np.ndarray, matched: np.ndarray) -> np.ndarray:
@@ -527,7 +572,7 @@ def _person_codes(old: _Side, new: _Side, pos_o: np.ndarray, pos_n: np.ndarray, 
                                dtype=np.int64)]
     _, ds = np.unique(np.concatenate([ds_o, ds_n]), return_inverse=True)
     key = name * (int(ds.max()) + 1) + ds
-    codes = pd.factorize(key)[0].astype(np.int64)
+    codes = np.unique(key, return_inverse=True)[1].astype(np.int64)  # equal codes exactly for equal keys
     codes[name < 0] = -1
     return codes
 
