@@ -472,7 +472,7 @@ def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def _pack_sort(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """Sort keys (``packed``, below ``2**(63 - bits)``; overwritten) with their indices: see :func:`_grouped_keys`."""
     np.left_shift(packed, bits, out=packed)
-    at = np.arange(len(packed), dtype=np.int64)
+    at = np.arange(len(packed), dtype=np.int32 if bits < 31 else np.int64)  # half the fresh memory when it fits
     packed += at
     packed.sort()
     np.bitwise_and(packed, (1 << bits) - 1, out=at)
@@ -497,7 +497,7 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
         return np.zeros(0, np.int64), np.zeros(0, np.int64), o_other, n_other
     at, same = _grouped_keys(ko, kn)
     twin = np.flatnonzero(same)  # sorted places whose key equals the next place's
-    first, second = at[twin], at[twin + 1]
+    first, second = at[twin], at[1:][twin]
     if (first < a).all() and (second >= a).all() and not (np.diff(twin) == 1).any():
         # the usual case: every key at most twice, and then once per version — no NIK repeated anywhere
         partner = first, second - a
@@ -519,7 +519,7 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
         n.repeated[vn[who[~is_o & (here_n > 1)] - a]] = True
         o_other[vo[who[is_o & (here_o == 1)]]] = True  # the key is bad, so the other version holds it twice
         n_other[vn[who[~is_o & (here_n == 1)] - a]] = True
-    mate = np.full(a, -1, dtype=np.int64)  # pairs in old order: a scatter, not a sort
+    mate = np.full(a, -1, dtype=at.dtype)  # pairs in old order: a scatter, not a sort
     mate[partner[0]] = partner[1]
     paired = np.flatnonzero(mate >= 0)
     return vo[paired], vn[mate[paired]], o_other, n_other
