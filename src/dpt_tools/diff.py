@@ -697,14 +697,21 @@ def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     """A column that repeats a few values, through one dictionary shared by both versions: the values are hashed
     once, each distinct text is normalised once, and the pairs will compare integer codes (a random gather of
     small integers instead of strings). Exact: two rows get the same code only for the same text, and the same
-    normalised code only when their normalised values are equal (two missing values included)."""
-    both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
-    enc = pc.dictionary_encode(both, null_encoding="encode")
-    if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
-        enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
-    dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
-    codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
-        else np.zeros(0, np.int32)
+    normalised code only when their normalised values are equal (two missing values included).
+
+    A column of one-byte values or of numbers written with the same one to three digits (jenis kelamin, status,
+    RT/RW, TPS) needs no hashing: :func:`_width_codes` reads each row's code straight from its bytes."""
+    width = _width_codes(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]))
+    if width is not None:
+        codes, dictionary = width
+    else:
+        both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
+        enc = pc.dictionary_encode(both, null_encoding="encode")
+        if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
+            enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
+        dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
+        codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
+            else np.zeros(0, np.int32)
     same_as: np.ndarray | None = None
     if old.exact:  # the values are already normalised
         meaning = dictionary
@@ -721,12 +728,43 @@ def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     return _Prepared("dict", codes[:old.n], codes[old.n:], meaning, same_as)
 
 
+#: widths :func:`_width_codes` reads digits of: a code below 10**width
+DIGIT_WIDTHS = (2, 3)
+
+
+def _width_codes(chunks: list[pa.Array]) -> tuple[np.ndarray, pa.Array] | None:
+    """(code per row, text per code) of a column whose values all have the same width in bytes, read from the Arrow
+    buffers without hashing: one ASCII byte → the byte (texts: the 128 one-byte strings), or two or three digits →
+    their number (texts: every number written with that many digits). Equal codes exactly for equal texts; a text
+    per code that occurs nowhere costs nothing but its slot. None when the column is not like that (missing values,
+    mixed widths, other bytes): it is then hashed."""
+    if not sum(len(c) for c in chunks) or any(c.null_count for c in chunks):
+        return None
+    widths = pc.min_max(pc.binary_length(pa.chunked_array(chunks, type=_STR)))
+    width = widths["min"].as_py()
+    if width != widths["max"].as_py() or (width != 1 and width not in DIGIT_WIDTHS):
+        return None
+    data = np.concatenate([  # the values' bytes back to back, chunk after chunk
+        np.frombuffer(c.buffers()[2], dtype=np.uint8, count=width * len(c),
+                      offset=int(np.frombuffer(c.buffers()[1], dtype=np.int32, count=1, offset=c.offset * 4)[0]))
+        for c in chunks if len(c)])
+    if width == 1:
+        return (data, pa.array([chr(b) for b in range(128)], type=_STR)) if int(data.max()) < 0x80 else None
+    if int(data.min()) < ord("0") or int(data.max()) > ord("9"):
+        return None
+    codes = np.multiply(data[0::width], 10 ** (width - 1), dtype=np.uint16)
+    for i in range(1, width):
+        codes += data[i::width] * np.uint16(10 ** (width - 1 - i))
+    codes -= np.uint16(ord("0") * int("1" * width))  # each digit's byte counted its "0" once
+    return codes, pa.array([f"{v:0{width}d}" for v in range(10 ** width)], type=_STR)
+
+
 def _by_dictionary(prep: _Prepared, po: np.ndarray, pn: np.ndarray) -> _FieldDiff:
     """The pairs whose codes (normalised codes) differ, with both normalised values."""
     assert prep.codes_o is not None and prep.codes_n is not None and prep.meaning is not None
     a, b = prep.codes_o[po], prep.codes_n[pn]
     cand = np.flatnonzero(a != b) if prep.same_as is None else np.flatnonzero(prep.same_as[a] != prep.same_as[b])
-    ids = pa.array(np.concatenate([a[cand], b[cand]]), type=pa.int32())
+    ids = pa.array(np.concatenate([a[cand], b[cand]]).astype(np.int32, copy=False))
     values = _flat(prep.meaning.take(ids))
     return _FieldDiff(cand, values.slice(0, len(cand)), values.slice(len(cand)))
 
