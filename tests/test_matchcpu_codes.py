@@ -88,3 +88,25 @@ def test_a_diff_through_width_codes_writes_what_hashing_writes(tmp_path, monkeyp
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
     assert fast.summary == slow.summary
     assert fast.summary["changed"] > 300
+
+
+@pytest.mark.parametrize("values,plain", [
+    (["3171010101900001", "0000000000000000", "9999999999999999"], True),
+    (["3171010101900001", "-171010101900001"], False),  # pyarrow's parser takes a sign
+    (["3171010101900001", "0x71010101900001"], False),  # ... and hexadecimal
+    (["3171010101900001", "317101010190000"], False),
+    (["3171010101900001", "31710101019000011"], False),
+    (["3171010101900001", None], False),
+    (["3171010101900001", "317101010190000 "], False),
+    (["3171010101900001", "３171010101900001"], False),  # a full-width digit: 18 bytes
+    (["3171010101900001", "31710101019000/1"], False),  # "/" and ":" sit next to the digits
+    (["3171010101900001", "31710101019000:1"], False),
+])
+@pytest.mark.parametrize("cut", [1, 2, 3])
+def test_plain_keys_only_for_sixteen_plain_digits(values, plain, cut):
+    col = pa.chunked_array(_chunked(values, cut))
+    keys = D._plain_keys(col)
+    assert (keys is not None) == plain == bool(D._np_bool(D._sixteen_digits(col)).all())
+    if plain:
+        assert keys.tolist() == [int(v) for v in values]
+    assert D._plain_keys(pa.array([], type=pa.string())).tolist() == []

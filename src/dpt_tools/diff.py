@@ -134,6 +134,28 @@ def _sixteen_digits(arr: pa.Array) -> pa.Array:
     return pc.and_(pc.ascii_is_decimal(arr), pc.equal(pc.binary_length(arr), 16))
 
 
+def _plain_keys(col: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """The values as int64 when every one is 16 plain digits (``^[0-9]{16}$``, no missing value), else None.
+
+    Checked on the Arrow buffers, not per string: every value 16 bytes long (one pass over the lengths), then every
+    byte of the data a digit (the smallest and largest byte of each chunk: two SIMD reductions); only then are the
+    values parsed (pyarrow's integer parser alone would also take ``-`` or ``0x``)."""
+    chunks = [c for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]) if len(c)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    if any(c.null_count or not pa.types.is_string(c.type) for c in chunks):
+        return None
+    widths = pc.min_max(pc.binary_length(pa.chunked_array(chunks)))
+    if widths["min"].as_py() != 16 or widths["max"].as_py() != 16:
+        return None
+    for c in chunks:
+        start = int(np.frombuffer(c.buffers()[1], dtype=np.int32, count=1, offset=c.offset * 4)[0])
+        data = np.frombuffer(c.buffers()[2], dtype=np.uint8, count=16 * len(c), offset=start)
+        if int(data.min()) < ord("0") or int(data.max()) > ord("9"):
+            return None
+    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+
+
 def _take(arr: pa.Array | pa.ChunkedArray, pos: np.ndarray) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1 and len(pos) * SMALL_TAKE <= len(arr):
         return _take_from_chunks(arr, pos)
@@ -429,10 +451,9 @@ def _nik_facts(side: _Side) -> _Nik:
     """Validity and the int64 key of every NIK; ``repeated`` is filled in by :func:`_nik_join`."""
     raw = side.cmp["nik"] if "nik" in side.present else None
     if raw is not None and not side.exact:
-        plain = _np_bool(_sixteen_digits(raw))
-        if plain.all():  # the usual export: every NIK already 16 plain digits, nothing to normalise
-            key = np.asarray(pc.cast(raw, pa.int64()).to_numpy(), dtype=np.int64)
-            return _Nik(key, plain, np.zeros(side.n, dtype=bool), np.zeros(side.n, dtype=bool))
+        key = _plain_keys(raw)
+        if key is not None:  # the usual export: every NIK already 16 plain digits, nothing to normalise
+            return _Nik(key, np.ones(side.n, dtype=bool), np.zeros(side.n, dtype=bool), np.zeros(side.n, dtype=bool))
     nik = side.full("nik")
     valid = _np_bool(_sixteen_digits(nik))
     missing = ~_np_bool(pc.is_valid(nik))
@@ -484,9 +505,11 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     """One sort of the valid NIKs of both versions (:func:`_grouped_keys`): marks NIKs repeated within their version
     and pairs the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new
     repeated-in-old) where the last two are per row: a usable NIK that the other version holds more than once."""
-    vo, vn = np.flatnonzero(o.valid), np.flatnonzero(n.valid)
-    ko = o.key if len(vo) == len(o.key) else o.key[vo]
-    kn = n.key if len(vn) == len(n.key) else n.key[vn]
+    all_o, all_n = bool(o.valid.all()), bool(n.valid.all())  # the usual case: positions are the rows themselves
+    vo = np.arange(len(o.key)) if all_o else np.flatnonzero(o.valid)
+    vn = np.arange(len(n.key)) if all_n else np.flatnonzero(n.valid)
+    ko = o.key if all_o else o.key[vo]
+    kn = n.key if all_n else n.key[vn]
     a, b = len(ko), len(kn)
     o_other, n_other = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
     if not a or not b:  # nothing to pair; a NIK repeated within its version is still marked
@@ -496,9 +519,8 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
             me.repeated[v[np.concatenate([twin, at[np.flatnonzero(same) + 1]])]] = True
         return np.zeros(0, np.int64), np.zeros(0, np.int64), o_other, n_other
     at, same = _grouped_keys(ko, kn)
-    twin = np.flatnonzero(same)  # sorted places whose key equals the next place's
-    first, second = at[twin], at[1:][twin]
-    if (first < a).all() and (second >= a).all() and not (np.diff(twin) == 1).any():
+    first, second = at[:-1][same], at[1:][same]  # the two places of each key that is held more than once
+    if (first < a).all() and (second >= a).all() and not (same[1:] & same[:-1]).any():
         # the usual case: every key at most twice, and then once per version — no NIK repeated anywhere
         partner = first, second - a
     else:  # counts per key (a run of equal keys: its olds first); only keys held twice by a version are spelt out
@@ -522,7 +544,8 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     mate = np.full(a, -1, dtype=at.dtype)  # pairs in old order: a scatter, not a sort
     mate[partner[0]] = partner[1]
     paired = np.flatnonzero(mate >= 0)
-    return vo[paired], vn[mate[paired]], o_other, n_other
+    partner_n = mate[paired].astype(np.int64)
+    return paired if all_o else vo[paired], partner_n if all_n else vn[partner_n], o_other, n_other
 
 
 def _nik_status(me: _Nik, in_other: np.ndarray, matched: np.ndarray) -> np.ndarray:
@@ -771,10 +794,7 @@ def _by_dictionary(prep: _Prepared, po: np.ndarray, pn: np.ndarray) -> _FieldDif
 
 def _plain_ids(side: _Side, fld: str) -> np.ndarray | None:
     """NIK/NKK as int64 when every value is 16 plain digits (then the text is already normalised), else None."""
-    col = side.cmp[fld]
-    if not _np_bool(_sixteen_digits(col)).all():
-        return None
-    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+    return _plain_keys(side.cmp[fld])
 
 
 def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
