@@ -800,7 +800,7 @@ def _plain_ids(side: _Side, fld: str) -> np.ndarray | None:
 def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
     """The part of comparing ``fld`` that does not depend on the pairs, chosen per column by cost: a shared
     dictionary for columns that repeat a few values (:func:`_dictionary`); int64 keys for a NKK column of plain
-    16-digit numbers; otherwise text (each column made one contiguous array now)."""
+    16-digit numbers; otherwise text (the new column, which the pairs gather from, made one contiguous array now)."""
     distinct, share = _distinct_share(old.cmp[fld]) if fld not in ID_FIELDS else (0, 1.0)
     if old.exact == new.exact and distinct and share <= FEW_DISTINCT:
         if distinct == 1 and _one_value(old.cmp[fld], new.cmp[fld]):  # e.g. the provinsi of a kabupaten's roll
@@ -816,8 +816,7 @@ def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
         kn = _plain_ids(new, fld) if ko is not None else None
         if ko is not None and kn is not None:
             return _Prepared("ids", ko, kn)
-    if fld != "nik":
-        old.raw(fld)
+    if fld != "nik":  # the new column is gathered from (made contiguous once); the old one is read in order
         new.raw(fld)
     return _Prepared("text")
 
@@ -843,12 +842,13 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     if old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
         k = 0 if first is None else first.true_count
         # NIK pairs past the NIK matches are few (the fallback matches): taken from the reader's chunks, the
-        # columns are never made contiguous (~40 MB at 1M rows)
-        col_o, col_n = (old.cmp[fld], new.cmp[fld]) if fld == "nik" else (old.raw(fld), new.raw(fld))
+        # columns are never made contiguous (~40 MB at 1M rows); nor is any old column the head is compared on
+        col_n = new.cmp[fld] if fld == "nik" else new.raw(fld)
         if fld == "nik" or not k:  # NIK matches have equal NIKs by definition
             head = np.zeros(k, dtype=bool)
         else:
-            head = _differs(_flat(col_o.filter(first)), _take(col_n, pn[:k]))
+            head = _head_differs(old.cmp[fld], col_n, po[:k], pn[:k], old.n)
+        col_o = old.raw(fld) if fld != "nik" and (len(po) - k) * SMALL_TAKE > old.n else old.cmp[fld]
         tail = _differs(_take(col_o, po[k:]), _take(col_n, pn[k:])) if k < len(po) else np.zeros(0, dtype=bool)
         cand = np.flatnonzero(np.concatenate([head, tail]))
     else:
@@ -862,6 +862,23 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     if len(cand) and fld in REGION_FIELDS:  # another spelling of the same place is no change
         cand = cand[_differs(comparison_key(fld, old.at(fld, po[cand])), comparison_key(fld, new.at(fld, pn[cand])))]
     return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
+
+
+def _head_differs(col_o: pa.Array | pa.ChunkedArray, col_n: pa.Array, po: np.ndarray, pn: np.ndarray,
+                  n_old: int) -> np.ndarray:
+    """Per pair (``po`` increasing), "the texts differ". The new values are gathered into old row order (a row
+    without a pair gets a missing index) and compared with the old column as it stands — chunk by chunk as read:
+    the old column is neither made contiguous nor filtered (two copies of it, ~50 MB for names at 1M rows)."""
+    at = np.zeros(n_old, dtype=np.int32 if len(col_n) < 2**31 else np.int64)
+    at[po] = pn
+    unpaired = np.ones(n_old, dtype=bool)
+    unpaired[po] = False
+    aligned = col_n.take(pa.array(at, mask=unpaired))
+    if isinstance(col_o, pa.ChunkedArray):
+        col_o = pa.chunked_array(_chunks(col_o), type=_STR)
+    elif col_o.type != _STR:
+        col_o = _flat(col_o)
+    return _differs(col_o, aligned)[po]
 
 
 def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: list[str],
