@@ -822,13 +822,13 @@ def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
 
 
 def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str,
-                   first: pa.Array | None, prep: _Prepared | None = None) -> _FieldDiff:
+                   first: _Head | None, prep: _Prepared | None = None) -> _FieldDiff:
     """The pairs whose normalised ``fld`` differs, with both values.
 
     Three exact ways (:func:`_prepare_field`, ``prep`` if already done): codes of a shared dictionary, int64
     keys, or text: the text of the pairs is gathered and compared, and only pairs whose text differs are
-    normalised and compared again. ``first``: mask of the old rows whose pairs come first, in increasing row
-    order (the NIK matches); those old values are gathered by a filter, much cheaper than a take."""
+    normalised and compared again. ``first``: the pairs that come first, in increasing old row order (the NIK
+    matches); their text is compared in old row order (:func:`_head_differs`)."""
     prep = prep or _prepare_field(old, new, fld)
     if prep.how == "one":
         none = pa.array([], type=_STR)
@@ -840,17 +840,17 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
         cand = np.flatnonzero(prep.codes_o[po] != prep.codes_n[pn])
         return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
     if old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
-        k = 0 if first is None else first.true_count
+        k = 0 if first is None else first.k
         # NIK pairs past the NIK matches are few (the fallback matches): taken from the reader's chunks, the
         # columns are never made contiguous (~40 MB at 1M rows); nor is any old column the head is compared on
         col_n = new.cmp[fld] if fld == "nik" else new.raw(fld)
-        if fld == "nik" or not k:  # NIK matches have equal NIKs by definition
-            head = np.zeros(k, dtype=bool)
+        if fld == "nik" or first is None or not k:  # NIK matches have equal NIKs by definition
+            head = np.zeros(0, dtype=np.int64)
         else:
-            head = _head_differs(old.cmp[fld], col_n, po[:k], pn[:k], old.n)
+            head = _head_differs(old.cmp[fld], col_n, first)
         col_o = old.raw(fld) if fld != "nik" and (len(po) - k) * SMALL_TAKE > old.n else old.cmp[fld]
         tail = _differs(_take(col_o, po[k:]), _take(col_n, pn[k:])) if k < len(po) else np.zeros(0, dtype=bool)
-        cand = np.flatnonzero(np.concatenate([head, tail]))
+        cand = np.concatenate([head, k + np.flatnonzero(tail)])
     else:
         cand = np.arange(len(po))
     if len(cand) and not (old.exact and new.exact):  # the text differs: does the meaning?
@@ -864,21 +864,36 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
     return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
 
 
-def _head_differs(col_o: pa.Array | pa.ChunkedArray, col_n: pa.Array, po: np.ndarray, pn: np.ndarray,
-                  n_old: int) -> np.ndarray:
-    """Per pair (``po`` increasing), "the texts differ". The new values are gathered into old row order (a row
-    without a pair gets a missing index) and compared with the old column as it stands — chunk by chunk as read:
-    the old column is neither made contiguous nor filtered (two copies of it, ~50 MB for names at 1M rows)."""
-    at = np.zeros(n_old, dtype=np.int32 if len(col_n) < 2**31 else np.int64)
-    at[po] = pn
-    unpaired = np.ones(n_old, dtype=bool)
-    unpaired[po] = False
-    aligned = col_n.take(pa.array(at, mask=unpaired))
+@dataclass
+class _Head:
+    """The pairs that come first (the NIK matches: old rows ``po`` increasing, ``first`` marks them per old row) as
+    text comparisons want them: per old row the new row of its pair as an Arrow index (0 where it has none)."""
+
+    k: int
+    po: np.ndarray
+    first: np.ndarray
+    index: pa.Array
+
+    @classmethod
+    def of(cls, po: np.ndarray, pn: np.ndarray, first: np.ndarray) -> _Head:
+        k = int(np.count_nonzero(first))
+        at = np.zeros(len(first), dtype=np.int32 if len(first) < 2**31 else np.int64)
+        at[po[:k]] = pn[:k]
+        return cls(k, po[:k], first, pa.array(at))
+
+
+def _head_differs(col_o: pa.Array | pa.ChunkedArray, col_n: pa.Array, head: _Head) -> np.ndarray:
+    """The first pairs (see :class:`_Head`) whose texts differ, as pair indices. The new values are gathered into
+    old row order and compared with the old column as it stands — chunk by chunk as read: the old column is neither
+    made contiguous nor filtered (two copies, ~50 MB of fresh memory for the names at 1M rows)."""
+    aligned = col_n.take(head.index)
     if isinstance(col_o, pa.ChunkedArray):
         col_o = pa.chunked_array(_chunks(col_o), type=_STR)
     elif col_o.type != _STR:
         col_o = _flat(col_o)
-    return _differs(col_o, aligned)[po]
+    differ = _differs(col_o, aligned)
+    differ &= head.first  # an old row without a NIK pair was compared with new row 0
+    return np.searchsorted(head.po, np.flatnonzero(differ))
 
 
 def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: list[str],
@@ -887,11 +902,11 @@ def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: lis
     """Per field, the pairs whose normalised values differ: column by column, two columns at a time (pyarrow
     releases the GIL, so the two cores share the gathers). ``first``: see :func:`_compare_field`; ``prepared``:
     :func:`_prepare_field` of the fields, started earlier (each field waits for its own)."""
-    mask = None if first is None else pa.array(first)
+    head = None if first is None or not first.any() else _Head.of(po, pn, first)
     early = prepared or {}
 
     def one(fld: str) -> _FieldDiff:
-        return _compare_field(old, new, po, pn, fld, mask, early[fld].result() if fld in early else None)
+        return _compare_field(old, new, po, pn, fld, head, early[fld].result() if fld in early else None)
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         done = list(pool.map(one, fields))
