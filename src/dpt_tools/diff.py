@@ -853,15 +853,25 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
         cand = np.concatenate([head, k + np.flatnonzero(tail)])
     else:
         cand = np.arange(len(po))
+    values: tuple[pa.Array, pa.Array] | None = None  # normalised values of the pairs in cand, once looked up
     if len(cand) and not (old.exact and new.exact):  # the text differs: does the meaning?
         if fld == "tanggal_lahir":
             a, b = old.days_at(po[cand]), new.days_at(pn[cand])
             cand = cand[~((a == b) | (np.isnat(a) & np.isnat(b)))]
         else:
-            cand = cand[_differs(old.at(fld, po[cand]), new.at(fld, pn[cand]))]
+            values = old.at(fld, po[cand]), new.at(fld, pn[cand])
+            keep = _differs(*values)
+            cand, values = cand[keep], _kept(values, keep)
     if len(cand) and fld in REGION_FIELDS:  # another spelling of the same place is no change
-        cand = cand[_differs(comparison_key(fld, old.at(fld, po[cand])), comparison_key(fld, new.at(fld, pn[cand])))]
-    return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
+        values = values or (old.at(fld, po[cand]), new.at(fld, pn[cand]))
+        keep = _differs(comparison_key(fld, values[0]), comparison_key(fld, values[1]))
+        cand, values = cand[keep], _kept(values, keep)
+    return _FieldDiff(cand, *(values or (old.at(fld, po[cand]), new.at(fld, pn[cand]))))
+
+
+def _kept(values: tuple[pa.Array, pa.Array], keep: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    mask = pa.array(keep)
+    return _flat(values[0].filter(mask)), _flat(values[1].filter(mask))
 
 
 @dataclass
