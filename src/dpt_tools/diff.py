@@ -328,7 +328,8 @@ class _Side:
             return np.full(len(pos), np.datetime64("NaT"), dtype="datetime64[D]")
         if self.exact and self.dob is not None:
             return self.dob[pos]
-        return np.asarray(norm.dates(_take(self.raw("tanggal_lahir"), pos)), dtype="datetime64[D]")
+        col = self.raw("tanggal_lahir") if len(pos) * SMALL_TAKE > self.n else self.cmp["tanggal_lahir"]
+        return np.asarray(norm.dates(_take(col, pos)), dtype="datetime64[D]")  # a few rows: from the chunks
 
     #: starts computing the input's sha256 (None: nothing to start)
     hash_now: Callable[[], None] = lambda: None
