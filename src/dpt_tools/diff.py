@@ -550,6 +550,8 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 
 def _nik_status(me: _Nik, in_other: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    if me.valid.all() and not (in_other.any() or me.repeated.any() or me.missing.any()):  # the usual roll
+        return np.where(matched, np.int8(NIK_MATCHED), np.int8(NIK_ABSENT))
     status = np.full(len(me.key), NIK_ABSENT, dtype=np.int8)
     status[in_other & ~matched] = NIK_REPEATED_OTHER
     status[me.repeated] = NIK_REPEATED
