@@ -760,10 +760,10 @@ DIGIT_WIDTHS = (2, 3)
 
 def _width_codes(chunks: list[pa.Array]) -> tuple[np.ndarray, pa.Array] | None:
     """(code per row, text per code) of a column whose values all have the same width in bytes, read from the Arrow
-    buffers without hashing: one ASCII byte → the byte (texts: the 128 one-byte strings), or two or three digits →
-    their number (texts: every number written with that many digits). Equal codes exactly for equal texts; a text
-    per code that occurs nowhere costs nothing but its slot. None when the column is not like that (missing values,
-    mixed widths, other bytes): it is then hashed."""
+    buffers without hashing: one ASCII byte → the byte, or two or three digits → their number, less the smallest
+    that occurs (texts: every value from the smallest to the largest that occur, one per code). Equal codes exactly
+    for equal texts; a text per code that occurs nowhere costs nothing but its slot. None when the column is not like
+    that (missing values, mixed widths, other bytes): it is then hashed."""
     if not sum(len(c) for c in chunks) or any(c.null_count for c in chunks):
         return None
     widths = pc.min_max(pc.binary_length(pa.chunked_array(chunks, type=_STR)))
@@ -775,14 +775,23 @@ def _width_codes(chunks: list[pa.Array]) -> tuple[np.ndarray, pa.Array] | None:
                       offset=int(np.frombuffer(c.buffers()[1], dtype=np.int32, count=1, offset=c.offset * 4)[0]))
         for c in chunks if len(c)])
     if width == 1:
-        return (data, pa.array([chr(b) for b in range(128)], type=_STR)) if int(data.max()) < 0x80 else None
-    if int(data.min()) < ord("0") or int(data.max()) > ord("9"):
-        return None
-    codes = np.multiply(data[0::width], 10 ** (width - 1), dtype=np.uint16)
-    for i in range(1, width):
-        codes += data[i::width] * np.uint16(10 ** (width - 1 - i))
-    codes -= np.uint16(ord("0") * int("1" * width))  # each digit's byte counted its "0" once
-    return codes, pa.array([f"{v:0{width}d}" for v in range(10 ** width)], type=_STR)
+        if int(data.max()) >= 0x80:
+            return None
+        codes = data
+    else:
+        if int(data.min()) < ord("0") or int(data.max()) > ord("9"):
+            return None
+        codes = np.multiply(data[0::width], 10 ** (width - 1), dtype=np.uint16)
+        for i in range(1, width):
+            codes += data[i::width] * np.uint16(10 ** (width - 1 - i))
+        codes -= np.uint16(ord("0") * int("1" * width))  # each digit's byte counted its "0" once
+    # counted from the smallest value that occurs, so that the texts per code span only the values' range (the
+    # tally counts per code: few codes are cheaper)
+    low, high = int(codes.min()), int(codes.max())
+    codes -= codes.dtype.type(low)
+    values = range(low, high + 1)
+    texts = [chr(v) for v in values] if width == 1 else [f"{v:0{width}d}" for v in values]
+    return codes, pa.array(texts, type=_STR)
 
 
 def _by_dictionary(prep: _Prepared, po: np.ndarray, pn: np.ndarray) -> _FieldDiff:
