@@ -135,6 +135,28 @@ def _sixteen_digits(arr: pa.Array) -> pa.Array:
     return pc.and_(pc.ascii_is_decimal(arr), pc.equal(pc.binary_length(arr), 16))
 
 
+def _plain_keys(col: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """The values as int64 when every one is 16 plain digits (``^[0-9]{16}$``, no missing value), else None.
+
+    Checked on the Arrow buffers, not per string: every value 16 bytes long (one pass over the lengths), then every
+    byte of the data a digit (the smallest and largest byte of each chunk: two SIMD reductions); only then are the
+    values parsed (pyarrow's integer parser alone would also take ``-`` or ``0x``)."""
+    chunks = [c for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]) if len(c)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    if any(c.null_count or not pa.types.is_string(c.type) for c in chunks):
+        return None
+    widths = pc.min_max(pc.binary_length(pa.chunked_array(chunks)))
+    if widths["min"].as_py() != 16 or widths["max"].as_py() != 16:
+        return None
+    for c in chunks:
+        start = int(np.frombuffer(c.buffers()[1], dtype=np.int32, count=1, offset=c.offset * 4)[0])
+        data = np.frombuffer(c.buffers()[2], dtype=np.uint8, count=16 * len(c), offset=start)
+        if int(data.min()) < ord("0") or int(data.max()) > ord("9"):
+            return None
+    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+
+
 def _take(arr: pa.Array | pa.ChunkedArray, pos: np.ndarray) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1 and len(pos) * SMALL_TAKE <= len(arr):
         return _take_from_chunks(arr, pos)
@@ -307,7 +329,8 @@ class _Side:
             return np.full(len(pos), np.datetime64("NaT"), dtype="datetime64[D]")
         if self.exact and self.dob is not None:
             return self.dob[pos]
-        return np.asarray(norm.dates(_take(self.raw("tanggal_lahir"), pos)), dtype="datetime64[D]")
+        col = self.raw("tanggal_lahir") if len(pos) * SMALL_TAKE > self.n else self.cmp["tanggal_lahir"]
+        return np.asarray(norm.dates(_take(col, pos)), dtype="datetime64[D]")  # a few rows: from the chunks
 
     #: starts computing the input's sha256 (None: nothing to start)
     hash_now: Callable[[], None] = lambda: None
@@ -430,10 +453,9 @@ def _nik_facts(side: _Side) -> _Nik:
     """Validity and the int64 key of every NIK; ``repeated`` is filled in by :func:`_nik_join`."""
     raw = side.cmp["nik"] if "nik" in side.present else None
     if raw is not None and not side.exact:
-        plain = _np_bool(_sixteen_digits(raw))
-        if plain.all():  # the usual export: every NIK already 16 plain digits, nothing to normalise
-            key = np.asarray(pc.cast(raw, pa.int64()).to_numpy(), dtype=np.int64)
-            return _Nik(key, plain, np.zeros(side.n, dtype=bool), np.zeros(side.n, dtype=bool))
+        key = _plain_keys(raw)
+        if key is not None:  # the usual export: every NIK already 16 plain digits, nothing to normalise
+            return _Nik(key, np.ones(side.n, dtype=bool), np.zeros(side.n, dtype=bool), np.zeros(side.n, dtype=bool))
     nik = side.full("nik")
     valid = _np_bool(_sixteen_digits(nik))
     missing = ~_np_bool(pc.is_valid(nik))
@@ -443,45 +465,94 @@ def _nik_facts(side: _Side) -> _Nik:
     return _Nik(key, valid, missing, np.zeros(side.n, dtype=bool))
 
 
+def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-negative keys of both versions (old then new) sorted so that equal keys are neighbours, old before
+    new within a key: (index into ``ko ++ kn`` per sorted place, "same key as the place before" per sorted place
+    after the first).
+
+    Why not a hash table: each key and its index are packed into one int64 — the key's low bits above, the index in
+    the low ``bits`` bits below — and numpy's sort of plain int64 (SIMD, no payload to carry) orders them faster
+    than pandas or pyarrow hash them. Two different keys may share their low bits (a 16-digit NIK needs 54 bits):
+    that is checked (as many distinct low parts as distinct keys, one more sort of the bare keys), and if it
+    happens the keys are replaced by dense codes (one hash pass, same equalities) and packed again."""
+    a, total = len(ko), len(ko) + len(kn)
+    bits = max(int(total - 1).bit_length(), 1)
+    packed = np.empty(total, dtype=np.int64)
+    packed[:a], packed[a:] = ko, kn
+    packed.sort()
+    distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
+    low = (1 << (63 - bits)) - 1
+    np.bitwise_and(ko, low, out=packed[:a])
+    np.bitwise_and(kn, low, out=packed[a:])
+    at, same = _pack_sort(packed, bits)
+    if int(np.count_nonzero(~same)) != distinct:  # two keys share their low bits: dense codes instead
+        enc = pc.dictionary_encode(pa.chunked_array([pa.array(ko), pa.array(kn)], type=pa.int64()))
+        packed[:] = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy()
+        at, same = _pack_sort(packed, bits)
+    return at, same
+
+
+def _pack_sort(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sort keys (``packed``, below ``2**(63 - bits)``; overwritten) with their indices: see :func:`_grouped_keys`."""
+    np.left_shift(packed, bits, out=packed)
+    at = np.arange(len(packed), dtype=np.int32 if bits < 31 else np.int64)  # half the fresh memory when it fits
+    packed += at
+    packed.sort()
+    np.bitwise_and(packed, (1 << bits) - 1, out=at)
+    np.right_shift(packed, bits, out=packed)
+    return at, packed[1:] == packed[:-1]
+
+
 def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One hash pass over the valid NIKs of both versions: marks NIKs repeated within their version and pairs
-    the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new repeated-in-old)
-    where the last two are per row: a usable NIK that the other version holds more than once."""
-    vo, vn = np.flatnonzero(o.valid), np.flatnonzero(n.valid)
-    ko = o.key if len(vo) == len(o.key) else o.key[vo]
-    kn = n.key if len(vn) == len(n.key) else n.key[vn]
-    index_n = pd.Index(kn, copy=False)
-    if index_n.is_unique:  # the usual case: no repeated NIK, one lookup does it
-        hit = index_n.get_indexer(ko)
-        found = hit >= 0
-        # the old NIKs are unique when those found in the new version hit distinct rows and the few others are
-        # unique among themselves (no hash table over all old NIKs)
-        if np.bincount(hit[found], minlength=len(kn)).max(initial=0) <= 1 and \
-                pd.Index(ko[~found], copy=False).is_unique:
-            none_o, none_n = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
-            return vo[found], vn[hit[found]], none_o, none_n
-    codes, uniques = pd.factorize(np.concatenate([ko, kn]))
-    k = len(uniques)
-    co, cn = codes[:len(vo)], codes[len(vo):]
-    cnt_o = np.bincount(co, minlength=k).astype(np.int32)
-    cnt_n = np.bincount(cn, minlength=k).astype(np.int32)
-    o_here, o_there = cnt_o[co], cnt_n[co]  # per valid old NIK: how often in old, how often in new
-    n_here, n_there = cnt_n[cn], cnt_o[cn]
-    o.repeated[vo] = o_here > 1
-    n.repeated[vn] = n_here > 1
-    new_at = np.full(k, -1, dtype=np.int64)
-    once_n = n_here == 1
-    new_at[cn[once_n]] = vn[once_n]
-    pair = (o_here == 1) & (o_there == 1)
-    po, pn = vo[pair], new_at[co[pair]]
-    o_other = np.zeros(len(o.key), dtype=bool)
-    n_other = np.zeros(len(n.key), dtype=bool)
-    o_other[vo] = (o_here == 1) & (o_there > 1)
-    n_other[vn] = once_n & (n_there > 1)
-    return po, pn, o_other, n_other
+    """One sort of the valid NIKs of both versions (:func:`_grouped_keys`): marks NIKs repeated within their version
+    and pairs the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new
+    repeated-in-old) where the last two are per row: a usable NIK that the other version holds more than once."""
+    all_o, all_n = bool(o.valid.all()), bool(n.valid.all())  # the usual case: positions are the rows themselves
+    vo = np.arange(len(o.key)) if all_o else np.flatnonzero(o.valid)
+    vn = np.arange(len(n.key)) if all_n else np.flatnonzero(n.valid)
+    ko = o.key if all_o else o.key[vo]
+    kn = n.key if all_n else n.key[vn]
+    a, b = len(ko), len(kn)
+    o_other, n_other = np.zeros(len(o.key), dtype=bool), np.zeros(len(n.key), dtype=bool)
+    if not a or not b:  # nothing to pair; a NIK repeated within its version is still marked
+        for me, v, k in ((o, vo, ko), (n, vn, kn)):
+            at, same = _grouped_keys(k, k[:0])
+            twin = at[np.flatnonzero(same)]
+            me.repeated[v[np.concatenate([twin, at[np.flatnonzero(same) + 1]])]] = True
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), o_other, n_other
+    at, same = _grouped_keys(ko, kn)
+    first, second = at[:-1][same], at[1:][same]  # the two places of each key that is held more than once
+    if (first < a).all() and (second >= a).all() and not (same[1:] & same[:-1]).any():
+        # the usual case: every key at most twice, and then once per version — no NIK repeated anywhere
+        partner = first, second - a
+    else:  # counts per key (a run of equal keys: its olds first); only keys held twice by a version are spelt out
+        starts = np.flatnonzero(np.concatenate([[True], ~same]))
+        size = np.diff(np.append(starts, a + b))
+        olds = np.add.reduceat((at < a).view(np.uint8), starts, dtype=np.int64)
+        news = size - olds
+        one = starts[(olds == 1) & (news == 1)]  # one old then one new
+        partner = at[one], at[one + 1] - a
+        bad = (olds > 1) | (news > 1)
+        b_start, b_size, b_olds, b_news = starts[bad], size[bad], olds[bad], news[bad]
+        ends = np.cumsum(b_size)
+        place = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(b_start - (ends - b_size), b_size)
+        who = at[place]
+        here_o, here_n = np.repeat(b_olds, b_size), np.repeat(b_news, b_size)
+        is_o = who < a
+        o.repeated[vo[who[is_o & (here_o > 1)]]] = True
+        n.repeated[vn[who[~is_o & (here_n > 1)] - a]] = True
+        o_other[vo[who[is_o & (here_o == 1)]]] = True  # the key is bad, so the other version holds it twice
+        n_other[vn[who[~is_o & (here_n == 1)] - a]] = True
+    mate = np.full(a, -1, dtype=at.dtype)  # pairs in old order: a scatter, not a sort
+    mate[partner[0]] = partner[1]
+    paired = np.flatnonzero(mate >= 0)
+    partner_n = mate[paired].astype(np.int64)
+    return paired if all_o else vo[paired], partner_n if all_n else vn[partner_n], o_other, n_other
 
 
 def _nik_status(me: _Nik, in_other: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    if me.valid.all() and not (in_other.any() or me.repeated.any() or me.missing.any()):  # the usual roll
+        return np.where(matched, np.int8(NIK_MATCHED), np.int8(NIK_ABSENT))
     status = np.full(len(me.key), NIK_ABSENT, dtype=np.int8)
     status[in_other & ~matched] = NIK_REPEATED_OTHER
     status[me.repeated] = NIK_REPEATED
@@ -528,7 +599,7 @@ def _person_codes(old: _Side, new: _Side, pos_o: np.ndarray, pos_n: np.ndarray, 
                                dtype=np.int64)]
     _, ds = np.unique(np.concatenate([ds_o, ds_n]), return_inverse=True)
     key = name * (int(ds.max()) + 1) + ds
-    codes = pd.factorize(key)[0].astype(np.int64)
+    codes = np.unique(key, return_inverse=True)[1].astype(np.int64)  # equal codes exactly for equal keys
     codes[name < 0] = -1
     return codes
 
@@ -653,14 +724,21 @@ def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     """A column that repeats a few values, through one dictionary shared by both versions: the values are hashed
     once, each distinct text is normalised once, and the pairs will compare integer codes (a random gather of
     small integers instead of strings). Exact: two rows get the same code only for the same text, and the same
-    normalised code only when their normalised values are equal (two missing values included)."""
-    both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
-    enc = pc.dictionary_encode(both, null_encoding="encode")
-    if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
-        enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
-    dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
-    codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
-        else np.zeros(0, np.int32)
+    normalised code only when their normalised values are equal (two missing values included).
+
+    A column of one-byte values or of numbers written with the same one to three digits (jenis kelamin, status,
+    RT/RW, TPS) needs no hashing: :func:`_width_codes` reads each row's code straight from its bytes."""
+    width = _width_codes(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]))
+    if width is not None:
+        codes, dictionary = width
+    else:
+        both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
+        enc = pc.dictionary_encode(both, null_encoding="encode")
+        if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
+            enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
+        dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
+        codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
+            else np.zeros(0, np.int32)
     same_as: np.ndarray | None = None
     if old.exact:  # the values are already normalised
         meaning = dictionary
@@ -677,28 +755,65 @@ def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     return _Prepared("dict", codes[:old.n], codes[old.n:], meaning, same_as)
 
 
+#: widths :func:`_width_codes` reads digits of: a code below 10**width
+DIGIT_WIDTHS = (2, 3)
+
+
+def _width_codes(chunks: list[pa.Array]) -> tuple[np.ndarray, pa.Array] | None:
+    """(code per row, text per code) of a column whose values all have the same width in bytes, read from the Arrow
+    buffers without hashing: one ASCII byte → the byte, or two or three digits → their number, less the smallest
+    that occurs (texts: every value from the smallest to the largest that occur, one per code). Equal codes exactly
+    for equal texts; a text per code that occurs nowhere costs nothing but its slot. None when the column is not like
+    that (missing values, mixed widths, other bytes): it is then hashed."""
+    if not sum(len(c) for c in chunks) or any(c.null_count for c in chunks):
+        return None
+    widths = pc.min_max(pc.binary_length(pa.chunked_array(chunks, type=_STR)))
+    width = widths["min"].as_py()
+    if width != widths["max"].as_py() or (width != 1 and width not in DIGIT_WIDTHS):
+        return None
+    data = np.concatenate([  # the values' bytes back to back, chunk after chunk
+        np.frombuffer(c.buffers()[2], dtype=np.uint8, count=width * len(c),
+                      offset=int(np.frombuffer(c.buffers()[1], dtype=np.int32, count=1, offset=c.offset * 4)[0]))
+        for c in chunks if len(c)])
+    if width == 1:
+        if int(data.max()) >= 0x80:
+            return None
+        codes = data
+    else:
+        if int(data.min()) < ord("0") or int(data.max()) > ord("9"):
+            return None
+        codes = np.multiply(data[0::width], 10 ** (width - 1), dtype=np.uint16)
+        for i in range(1, width):
+            codes += data[i::width] * np.uint16(10 ** (width - 1 - i))
+        codes -= np.uint16(ord("0") * int("1" * width))  # each digit's byte counted its "0" once
+    # counted from the smallest value that occurs, so that the texts per code span only the values' range (the
+    # tally counts per code: few codes are cheaper)
+    low, high = int(codes.min()), int(codes.max())
+    codes -= codes.dtype.type(low)
+    values = range(low, high + 1)
+    texts = [chr(v) for v in values] if width == 1 else [f"{v:0{width}d}" for v in values]
+    return codes, pa.array(texts, type=_STR)
+
+
 def _by_dictionary(prep: _Prepared, po: np.ndarray, pn: np.ndarray) -> _FieldDiff:
     """The pairs whose codes (normalised codes) differ, with both normalised values."""
     assert prep.codes_o is not None and prep.codes_n is not None and prep.meaning is not None
     a, b = prep.codes_o[po], prep.codes_n[pn]
     cand = np.flatnonzero(a != b) if prep.same_as is None else np.flatnonzero(prep.same_as[a] != prep.same_as[b])
-    ids = pa.array(np.concatenate([a[cand], b[cand]]), type=pa.int32())
+    ids = pa.array(np.concatenate([a[cand], b[cand]]).astype(np.int32, copy=False))
     values = _flat(prep.meaning.take(ids))
     return _FieldDiff(cand, values.slice(0, len(cand)), values.slice(len(cand)))
 
 
 def _plain_ids(side: _Side, fld: str) -> np.ndarray | None:
     """NIK/NKK as int64 when every value is 16 plain digits (then the text is already normalised), else None."""
-    col = side.cmp[fld]
-    if not _np_bool(_sixteen_digits(col)).all():
-        return None
-    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+    return _plain_keys(side.cmp[fld])
 
 
 def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
     """The part of comparing ``fld`` that does not depend on the pairs, chosen per column by cost: a shared
     dictionary for columns that repeat a few values (:func:`_dictionary`); int64 keys for a NKK column of plain
-    16-digit numbers; otherwise text (each column made one contiguous array now)."""
+    16-digit numbers; otherwise text (the new column, which the pairs gather from, made one contiguous array now)."""
     distinct, share = _distinct_share(old.cmp[fld]) if fld not in ID_FIELDS else (0, 1.0)
     if old.exact == new.exact and distinct and share <= FEW_DISTINCT:
         if distinct == 1 and _one_value(old.cmp[fld], new.cmp[fld]):  # e.g. the provinsi of a kabupaten's roll
@@ -714,20 +829,19 @@ def _prepare_field(old: _Side, new: _Side, fld: str) -> _Prepared:
         kn = _plain_ids(new, fld) if ko is not None else None
         if ko is not None and kn is not None:
             return _Prepared("ids", ko, kn)
-    if fld != "nik":
-        old.raw(fld)
+    if fld != "nik":  # the new column is gathered from (made contiguous once); the old one is read in order
         new.raw(fld)
     return _Prepared("text")
 
 
 def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: str,
-                   first: pa.Array | None, prep: _Prepared | None = None) -> _FieldDiff:
+                   first: _Head | None, prep: _Prepared | None = None) -> _FieldDiff:
     """The pairs whose normalised ``fld`` differs, with both values.
 
     Three exact ways (:func:`_prepare_field`, ``prep`` if already done): codes of a shared dictionary, int64
     keys, or text: the text of the pairs is gathered and compared, and only pairs whose text differs are
-    normalised and compared again. ``first``: mask of the old rows whose pairs come first, in increasing row
-    order (the NIK matches); those old values are gathered by a filter, much cheaper than a take."""
+    normalised and compared again. ``first``: the pairs that come first, in increasing old row order (the NIK
+    matches); their text is compared in old row order (:func:`_head_differs`)."""
     prep = prep or _prepare_field(old, new, fld)
     if prep.how == "one":
         none = pa.array([], type=_STR)
@@ -739,27 +853,70 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
         cand = np.flatnonzero(prep.codes_o[po] != prep.codes_n[pn])
         return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
     if old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
-        k = 0 if first is None else first.true_count
+        k = 0 if first is None else first.k
         # NIK pairs past the NIK matches are few (the fallback matches): taken from the reader's chunks, the
-        # columns are never made contiguous (~40 MB at 1M rows)
-        col_o, col_n = (old.cmp[fld], new.cmp[fld]) if fld == "nik" else (old.raw(fld), new.raw(fld))
-        if fld == "nik" or not k:  # NIK matches have equal NIKs by definition
-            head = np.zeros(k, dtype=bool)
+        # columns are never made contiguous (~40 MB at 1M rows); nor is any old column the head is compared on
+        col_n = new.cmp[fld] if fld == "nik" else new.raw(fld)
+        if fld == "nik" or first is None or not k:  # NIK matches have equal NIKs by definition
+            head = np.zeros(0, dtype=np.int64)
         else:
-            head = _differs(_flat(col_o.filter(first)), _take(col_n, pn[:k]))
+            head = _head_differs(old.cmp[fld], col_n, first)
+        col_o = old.raw(fld) if fld != "nik" and (len(po) - k) * SMALL_TAKE > old.n else old.cmp[fld]
         tail = _differs(_take(col_o, po[k:]), _take(col_n, pn[k:])) if k < len(po) else np.zeros(0, dtype=bool)
-        cand = np.flatnonzero(np.concatenate([head, tail]))
+        cand = np.concatenate([head, k + np.flatnonzero(tail)])
     else:
         cand = np.arange(len(po))
+    values: tuple[pa.Array, pa.Array] | None = None  # normalised values of the pairs in cand, once looked up
     if len(cand) and not (old.exact and new.exact):  # the text differs: does the meaning?
         if fld == "tanggal_lahir":
             a, b = old.days_at(po[cand]), new.days_at(pn[cand])
             cand = cand[~((a == b) | (np.isnat(a) & np.isnat(b)))]
         else:
-            cand = cand[_differs(old.at(fld, po[cand]), new.at(fld, pn[cand]))]
+            values = old.at(fld, po[cand]), new.at(fld, pn[cand])
+            keep = _differs(*values)
+            cand, values = cand[keep], _kept(values, keep)
     if len(cand) and fld in REGION_FIELDS:  # another spelling of the same place is no change
-        cand = cand[_differs(comparison_key(fld, old.at(fld, po[cand])), comparison_key(fld, new.at(fld, pn[cand])))]
-    return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
+        values = values or (old.at(fld, po[cand]), new.at(fld, pn[cand]))
+        keep = _differs(comparison_key(fld, values[0]), comparison_key(fld, values[1]))
+        cand, values = cand[keep], _kept(values, keep)
+    return _FieldDiff(cand, *(values or (old.at(fld, po[cand]), new.at(fld, pn[cand]))))
+
+
+def _kept(values: tuple[pa.Array, pa.Array], keep: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    mask = pa.array(keep)
+    return _flat(values[0].filter(mask)), _flat(values[1].filter(mask))
+
+
+@dataclass
+class _Head:
+    """The pairs that come first (the NIK matches: old rows ``po`` increasing, ``first`` marks them per old row) as
+    text comparisons want them: per old row the new row of its pair as an Arrow index (0 where it has none)."""
+
+    k: int
+    po: np.ndarray
+    first: np.ndarray
+    index: pa.Array
+
+    @classmethod
+    def of(cls, po: np.ndarray, pn: np.ndarray, first: np.ndarray) -> _Head:
+        k = int(np.count_nonzero(first))
+        at = np.zeros(len(first), dtype=np.int32 if len(first) < 2**31 else np.int64)
+        at[po[:k]] = pn[:k]
+        return cls(k, po[:k], first, pa.array(at))
+
+
+def _head_differs(col_o: pa.Array | pa.ChunkedArray, col_n: pa.Array, head: _Head) -> np.ndarray:
+    """The first pairs (see :class:`_Head`) whose texts differ, as pair indices. The new values are gathered into
+    old row order and compared with the old column as it stands — chunk by chunk as read: the old column is neither
+    made contiguous nor filtered (two copies, ~50 MB of fresh memory for the names at 1M rows)."""
+    aligned = col_n.take(head.index)
+    if isinstance(col_o, pa.ChunkedArray):
+        col_o = pa.chunked_array(_chunks(col_o), type=_STR)
+    elif col_o.type != _STR:
+        col_o = _flat(col_o)
+    differ = _differs(col_o, aligned)
+    differ &= head.first  # an old row without a NIK pair was compared with new row 0
+    return np.searchsorted(head.po, np.flatnonzero(differ))
 
 
 def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: list[str],
@@ -768,11 +925,11 @@ def _compare(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fields: lis
     """Per field, the pairs whose normalised values differ: column by column, two columns at a time (pyarrow
     releases the GIL, so the two cores share the gathers). ``first``: see :func:`_compare_field`; ``prepared``:
     :func:`_prepare_field` of the fields, started earlier (each field waits for its own)."""
-    mask = None if first is None else pa.array(first)
+    head = None if first is None or not first.any() else _Head.of(po, pn, first)
     early = prepared or {}
 
     def one(fld: str) -> _FieldDiff:
-        return _compare_field(old, new, po, pn, fld, mask, early[fld].result() if fld in early else None)
+        return _compare_field(old, new, po, pn, fld, head, early[fld].result() if fld in early else None)
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         done = list(pool.map(one, fields))
