@@ -720,6 +720,17 @@ class _Prepared:
     same_as: np.ndarray | None = None
 
 
+def _encoded(chunks: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
+    """(int32 code per row, text per code) of string chunks, by one dictionary encoding over all of them (a missing
+    value gets a code of its own)."""
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=_STR), null_encoding="encode")
+    if not enc.num_chunks:
+        return np.zeros(0, np.int32), pa.array([], type=_STR)
+    if len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
+        enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
+    return pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy(), enc.chunk(0).dictionary
+
+
 def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     """A column that repeats a few values, through one dictionary shared by both versions: the values are hashed
     once, each distinct text is normalised once, and the pairs will compare integer codes (a random gather of
@@ -732,13 +743,7 @@ def _dictionary(old: _Side, new: _Side, fld: str) -> _Prepared:
     if width is not None:
         codes, dictionary = width
     else:
-        both = pa.chunked_array(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]), type=_STR)
-        enc = pc.dictionary_encode(both, null_encoding="encode")
-        if enc.num_chunks > 1 and len(enc.chunk(0).dictionary) != len(enc.chunk(enc.num_chunks - 1).dictionary):
-            enc = enc.unify_dictionaries()  # pragma: no cover - pyarrow gives every chunk the final dictionary
-        dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], type=_STR)
-        codes = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy() if enc.num_chunks \
-            else np.zeros(0, np.int32)
+        codes, dictionary = _encoded(_chunks(old.cmp[fld]) + _chunks(new.cmp[fld]))
     same_as: np.ndarray | None = None
     if old.exact:  # the values are already normalised
         meaning = dictionary
@@ -979,15 +984,9 @@ def _key_codes(side: _Side, fld: str, blank: tuple[str, ...]) -> tuple[np.ndarra
     if fld in side.coded:
         codes, meaning = side.coded[fld]
         return codes, meaning
-    enc = pc.dictionary_encode(side.cmp[fld], null_encoding="encode")
-    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
-    if not chunks:
-        return np.zeros(side.n, dtype=np.int64), pa.nulls(1, type=_STR)
-    dictionary = chunks[0].dictionary
-    if any(len(c.dictionary) != len(dictionary) for c in chunks):  # pragma: no cover - one final dictionary
-        chunks = pa.chunked_array(chunks).unify_dictionaries().chunks
-        dictionary = chunks[0].dictionary
-    codes = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type).to_numpy()
+    if not side.n:
+        return np.zeros(0, dtype=np.int64), pa.nulls(1, type=_STR)
+    codes, dictionary = _encoded(_chunks(side.cmp[fld]))
     meaning = dictionary if side.exact else side._normalise(fld, dictionary)
     return codes, _flat(meaning)
 
