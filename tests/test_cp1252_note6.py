@@ -49,3 +49,20 @@ def test_whole_and_parts_report_the_same_note_in_both_languages(tmp_path: Path) 
     res = runner.invoke(cli, ["validate", str(path)])
     assert "dibaca sebagai Windows-1252" in res.output
     assert note_text(CP1252_NOTE, "id").startswith("berkas bukan UTF-8")
+
+
+def test_diff_reports_each_versions_notes(tmp_path: Path) -> None:
+    """summary.json's inputs carry each version's loader notes, and the screen shows them (not with --quiet)."""
+    old = _cp1252_roll(tmp_path)
+    new = tmp_path / "utf8.csv"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["diff", str(old), str(new), "--out", str(tmp_path / "d"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["inputs"]["old"]["notes"] == [CP1252_NOTE]
+    assert summary["inputs"]["new"]["notes"] == []
+    assert "ansi.csv: the file is not UTF-8" in " ".join(res.output.split())
+    res = runner.invoke(cli, ["diff", str(old), str(new), "--quiet"])
+    assert res.exit_code == 0 and "UTF-8" not in res.output
+    res = runner.invoke(cli, ["diff", str(old), str(new)])
+    assert "berkas bukan UTF-8" in " ".join(res.output.split())

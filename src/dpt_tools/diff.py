@@ -276,6 +276,8 @@ class _Side:
     coded: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
     #: lines with too many or too few fields (compared as they stand; summary.json and the screen say so)
     malformed: int = 0
+    #: the loader's notes on this version (read as cp1252, a stray quote, empty lines skipped), as validate words them
+    notes: list[str] = field(default_factory=list)
     #: the file's header as read (``--map`` headers are checked against both versions' headers)
     header: list[str] = field(default_factory=list)
 
@@ -342,7 +344,8 @@ class _Side:
     def meta(self) -> dict[str, Any]:
         return {"path": shown(self.path), "format": self.fmt, "rows": self.n, "sha256": self.sha256,
                 "columns_mapped": {_no_full_id(k): v for k, v in self.mapping.items()},
-                "extra_columns": [_no_full_id(e) for e in self.extras], "malformed_rows": self.malformed}
+                "extra_columns": [_no_full_id(e) for e in self.extras], "malformed_rows": self.malformed,
+                "notes": [_no_full_id(n) for n in self.notes]}
 
 
 def _side_from_roll(roll: Roll, label: str) -> _Side:
@@ -352,7 +355,7 @@ def _side_from_roll(roll: Roll, label: str) -> _Side:
     return _Side(label, len(roll), roll.path, roll.source, lambda: roll.sha256, roll.dialect.format,
                  dict(roll.mapping),
                  list(roll.fields_present), cols, extras, True, roll.frame["row_number"].to_numpy(np.int64),
-                 dob=np.asarray(roll.dob, dtype="datetime64[D]"), malformed=len(roll.malformed))
+                 dob=np.asarray(roll.dob, dtype="datetime64[D]"), malformed=len(roll.malformed), notes=list(roll.notes))
 
 
 def _digest_of(source: InputFile) -> Callable[[], str]:
@@ -407,7 +410,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
     side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
                  list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64),
-                 malformed=len(read.malformed), header=list(read.header))
+                 malformed=len(read.malformed), header=list(read.header), notes=list(read.notes))
     if source is not None and source.error is None:
         side.hash_now = source.start_hash
     return side

@@ -126,6 +126,9 @@ def print_diff(console: Console, summary: dict[str, Any], lang: str, quiet: bool
         if meta.get("malformed_rows") and not quiet:
             hint = t("diff_malformed_hint", lang, count=f"{meta['malformed_rows']:,}", input=meta["path"])
             console.print(f"[yellow]{escape(hint)}[/]", highlight=False, soft_wrap=whole)
+        for note in meta.get("notes", []) if not quiet else []:
+            console.print(f"[yellow]{escape(meta['path'])}: {escape(note_text(note, lang))}[/]", highlight=False,
+                          soft_wrap=whole)
 
 
 def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str, quiet: bool) -> None:
