@@ -121,14 +121,12 @@ def print_diff(console: Console, summary: dict[str, Any], lang: str, quiet: bool
     if unmatched and not quiet:
         console.print(f"[yellow]{t('diff_unmatched_hint', lang, count=f'{unmatched:,}')}[/]", highlight=False,
                       soft_wrap=whole)
-    for side in ("old", "new"):
-        meta = summary["inputs"][side]
-        if meta.get("malformed_rows") and not quiet:
-            hint = t("diff_malformed_hint", lang, count=f"{meta['malformed_rows']:,}", input=meta["path"])
-            console.print(f"[yellow]{escape(hint)}[/]", highlight=False, soft_wrap=whole)
-        for note in meta.get("notes", []) if not quiet else []:
-            console.print(f"[yellow]{escape(meta['path'])}: {escape(note_text(note, lang))}[/]", highlight=False,
-                          soft_wrap=whole)
+    for meta in ([] if quiet else [summary["inputs"][side] for side in ("old", "new")]):
+        lines = [t("diff_malformed_hint", lang, count=f"{meta['malformed_rows']:,}", input=meta["path"])] \
+            if meta.get("malformed_rows") else []
+        lines += [f"{meta['path']}: {note_text(note, lang)}" for note in meta.get("notes", [])]
+        for line in lines:
+            console.print(f"[yellow]{escape(line)}[/]", highlight=False, soft_wrap=whole)
 
 
 def print_clean(console: Console, result: Any, paths: dict[str, Any], lang: str, quiet: bool) -> None:
