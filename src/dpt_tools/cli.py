@@ -386,20 +386,17 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     L/LAKI-LAKI) is not a change. NIKs are masked (197101******0001) in files unless --no-mask, and never shown on
     screen. Exit 0 on success, 2 on bad input. Details: docs/diff.md.
     """
-    from .prefetch import prefetch
+    settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
+    from .load import forget_ahead, start_diff_reads  # pyarrow, not pandas: both parses run beside the other imports
 
-    early = prefetch([old, new], keep=False)  # scanned (sha256) on the other core while the library loads
-    from .load import forget_ahead, parse_ahead  # pyarrow, not pandas: both parses run beside the other imports
-
-    for path, source in early.items():  # two files side by side: each by the serial reader on its own thread
-        parse_ahead(path, source, threads=len(early) < 2)
+    # read and parsed on the other core while the library loads, each file by the serial reader on its own thread
+    early = start_diff_reads(old, new, settings.column_map, settings.required_headers)
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input
     from .report import print_diff
 
     try:
-        settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
         out_fmt = fmt or (settings.format if settings.format in ("csv", "parquet") else "csv")
         try:
             if out_dir:

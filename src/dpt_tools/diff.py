@@ -49,6 +49,7 @@ from .errors import InputError, IntegrityError
 from .fields import FIELDS
 from .fsnames import shown
 from .i18n import t
+from .lines import KEY_FIELDS, LineIndex
 from .load import (
     Hasher,
     Roll,
@@ -61,6 +62,7 @@ from .load import (
     read_input_bytes,
     read_parquet_strings,
     read_path_strings,
+    start_diff_reads,
     take_ahead,
 )
 from .names import fold_names
@@ -267,7 +269,8 @@ class _Side:
     mapping: dict[str, str]
     present: list[str]
     cmp: dict[str, pa.Array | pa.ChunkedArray]
-    extras: dict[str, pa.Array | pa.ChunkedArray]
+    #: extra columns (name → values; None: not parsed yet, on a line-first side)
+    extras: dict[str, pa.Array | pa.ChunkedArray | None]
     exact: bool
     row_number: np.ndarray
     dob: np.ndarray | None = None
@@ -280,15 +283,70 @@ class _Side:
     notes: list[str] = field(default_factory=list)
     #: the file's header as read (``--map`` headers are checked against both versions' headers)
     header: list[str] = field(default_factory=list)
+    #: a line-first side (:mod:`dpt_tools.lines`): ``cmp`` holds only the key columns; every other field and extra
+    #: column is parsed from its line when rows are asked for (:meth:`materialise`)
+    lines: LineIndex | None = None
+    #: field or extra column → its place in the header (line-first sides)
+    columns: dict[str, int] = field(default_factory=dict)
+    _got: np.ndarray | None = None  # per row: its row in _sub, -1 if not parsed yet
+    _sub: pa.Table | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _normalise(self, fld: str, values: pa.Array) -> pa.Array:
         if fld == "tanggal_lahir":
             return _flat(norm.iso_dates(norm.dates(values)))
         return _flat(normalise_field(fld, values))
 
+    def _unparsed(self) -> list[int]:
+        return sorted(i for name, i in self.columns.items() if name not in self.cmp)
+
+    def materialise(self, pos: np.ndarray) -> None:
+        """(Line-first sides) Parse the lines at ``pos`` not parsed yet: every field and extra column that is not
+        a key column, once per row. Safe from several threads."""
+        if self.lines is None or not len(pos) or not self._unparsed():
+            return
+        with self._lock:
+            if self._got is None:
+                self._got = np.full(self.n, -1, dtype=np.int64)
+            want = np.unique(pos[self._got[pos] < 0])
+            if not len(want):
+                return
+            table = self.lines.parse(want, self._unparsed())
+            start = 0 if self._sub is None else self._sub.num_rows
+            self._sub = table if self._sub is None else pa.concat_tables([self._sub, table])
+            self._got[want] = start + np.arange(len(want))
+
+    def complete(self) -> None:
+        """(Line-first sides) Parse every row's other columns: the side becomes an ordinary one (used when the
+        two versions cannot be compared line by line)."""
+        if self.lines is None:
+            return
+        rest = self._unparsed()
+        table = self.lines.parse_all(rest) if rest else pa.table({})
+        for name, i in self.columns.items():
+            if name not in self.cmp and f"c{i}" in table.column_names:
+                if name in self.extras:
+                    self.extras[name] = table.column(f"c{i}")
+                else:
+                    self.cmp[name] = table.column(f"c{i}")
+        self.lines, self._got, self._sub = None, None, None
+
+    def text_at(self, fld: str, pos: np.ndarray) -> pa.Array:
+        """The text of ``fld`` (a field or an extra column) at row positions ``pos``, as read."""
+        col = self.cmp.get(fld, self.extras.get(fld))
+        if col is not None:
+            return _take(self.raw(fld) if fld in self.cmp and len(pos) * SMALL_TAKE > self.n else col, pos)
+        if not len(pos):
+            return pa.array([], type=_STR)
+        self.materialise(pos)
+        assert self._sub is not None and self._got is not None
+        return _take(self._sub.column(f"c{self.columns[fld]}"), self._got[pos])
+
     def raw(self, fld: str) -> pa.Array:
         """``cmp[fld]`` as one contiguous array, made once: a take from the reader's ~170 chunks first
         concatenates them, so every small take (a few thousand rows for the output files) would copy the column."""
+        if fld not in self.cmp:
+            self.complete()  # a whole column of a line-first side: not on its path, but never wrong
         col = self.cmp[fld]
         if isinstance(col, pa.ChunkedArray):
             col = _flat(col)
@@ -322,8 +380,8 @@ class _Side:
         if fld in self.coded:
             codes, meaning = self.coded[fld]
             return _take(meaning, codes[pos])
-        col = self.cmp[fld]  # a few rows come from the chunks as they are; many from the column made contiguous
-        return self._normalise(fld, _take(self.raw(fld) if len(pos) * SMALL_TAKE > self.n else col, pos))
+        # a few rows come from the chunks as they are; many from the column made contiguous
+        return self._normalise(fld, self.text_at(fld, pos))
 
     def days_at(self, pos: np.ndarray) -> np.ndarray:
         """Birth dates at ``pos`` as ``datetime64[D]`` (NaT where missing or not a date)."""
@@ -331,8 +389,7 @@ class _Side:
             return np.full(len(pos), np.datetime64("NaT"), dtype="datetime64[D]")
         if self.exact and self.dob is not None:
             return self.dob[pos]
-        col = self.raw("tanggal_lahir") if len(pos) * SMALL_TAKE > self.n else self.cmp["tanggal_lahir"]
-        return np.asarray(norm.dates(_take(col, pos)), dtype="datetime64[D]")  # a few rows: from the chunks
+        return np.asarray(norm.dates(self.text_at("tanggal_lahir", pos)), dtype="datetime64[D]")
 
     #: starts computing the input's sha256 (None: nothing to start)
     hash_now: Callable[[], None] = lambda: None
@@ -375,7 +432,7 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     kind = input_kind(path, fmt)
     ahead = take_ahead(path, kind)  # parsed while the command was still importing (see load.parse_ahead)
     source = ahead.early if ahead is not None else prefetched or prefetch([path], keep=False).get(path)
-    if source is not None and not (source.data() is not None if source.keep else source.opened()):
+    if ahead is None and source is not None and not (source.data() is not None if source.keep else source.opened()):
         source = None  # it could not be read: read again below, for the loader's own message
     read = ahead.read if ahead is not None else None
     if read is None and source is not None and not source.keep:
@@ -397,20 +454,24 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     else:
         hasher.join()
         digest = lambda: hasher.hexdigest  # noqa: E731
-    # the loader's own checks and naming of extra columns, run on zero rows
-    shell = build_roll(replace(read, table=read.table.slice(0, 0), row_numbers=read.row_numbers[:0]),
+    # the loader's own checks and naming of extra columns, run on zero rows of every column
+    nothing = pa.table({f"c{i}": pa.array([], type=_STR) for i in range(len(read.header))})
+    shell = build_roll(replace(read, table=nothing, row_numbers=read.row_numbers[:0]),
                        source=name, path=path, sha256="", column_map=settings.column_map,
                        required_headers=settings.required_headers, each_file=False)
     table = read.table
     index = map_headers(read.header, settings.column_map, settings.required_headers)
-    # kept in the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered
-    # from it; columns compared by dictionary never are
-    cmp = {fld: table.column(i) for i, fld in index.items()}
     unmapped = [i for i in range(len(read.header)) if i not in index]
-    extras = {nm: table.column(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
+    # the reader's columns by their place in the header (a line-first read holds the key columns only); kept in
+    # the reader's chunks: a column is combined into one chunk (_Side.raw) only once rows are gathered from it;
+    # columns compared by dictionary never are
+    held = {i: table.column(f"c{i}") for i in range(len(read.header)) if f"c{i}" in table.column_names}
+    cmp = {fld: held[i] for i, fld in index.items() if i in held}
+    extras = {nm: held.get(i) for nm, i in zip(shell.extras, unmapped, strict=True)}
     side = _Side(label, table.num_rows, path, name, digest, read.dialect.format, dict(shell.mapping),
                  list(shell.fields_present), cmp, extras, False, np.asarray(read.row_numbers, dtype=np.int64),
-                 malformed=len(read.malformed), header=list(read.header), notes=list(read.notes))
+                 malformed=len(read.malformed), header=list(read.header), notes=list(read.notes), lines=read.lines,
+                 columns={**{fld: i for i, fld in index.items()}, **dict(zip(shell.extras, unmapped, strict=True))})
     if source is not None and source.error is None:
         side.hash_now = source.start_hash
     return side
@@ -432,6 +493,8 @@ class DiffResult:
     old_status: np.ndarray
     new_status: np.ndarray
     by: str = "kelurahan"
+    #: whether the raw lines were compared first (:mod:`dpt_tools.lines`); the result is the same either way
+    line_first: bool = False
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in OUTPUT_FILES}
@@ -476,19 +539,19 @@ def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarra
     Why not a hash table: each key and its index are packed into one int64 — the key's low bits above, the index in
     the low ``bits`` bits below — and numpy's sort of plain int64 (SIMD, no payload to carry) orders them faster
     than pandas or pyarrow hash them. Two different keys may share their low bits (a 16-digit NIK needs 54 bits):
-    that is checked (as many distinct low parts as distinct keys, one more sort of the bare keys), and if it
-    happens the keys are replaced by dense codes (one hash pass, same equalities) and packed again."""
+    that is checked (neighbours in the sorted order with the same low bits must hold the same whole key: one
+    gather, not a second sort), and if it happens the keys are replaced by dense codes (one hash pass, same
+    equalities) and packed again."""
     a, total = len(ko), len(ko) + len(kn)
     bits = max(int(total - 1).bit_length(), 1)
     packed = np.empty(total, dtype=np.int64)
-    packed[:a], packed[a:] = ko, kn
-    packed.sort()
-    distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
     low = (1 << (63 - bits)) - 1
     np.bitwise_and(ko, low, out=packed[:a])
     np.bitwise_and(kn, low, out=packed[a:])
     at, same = _pack_sort(packed, bits)
-    if int(np.count_nonzero(~same)) != distinct:  # two keys share their low bits: dense codes instead
+    # neighbours with the same low bits must hold the same key (a run of one key has no other neighbour)
+    whole = np.concatenate([ko, kn])[at]
+    if (whole[1:][same] != whole[:-1][same]).any():  # two keys share their low bits: dense codes instead
         enc = pc.dictionary_encode(pa.chunked_array([pa.array(ko), pa.array(kn)], type=pa.int64()))
         packed[:] = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy()
         at, same = _pack_sort(packed, bits)
@@ -621,11 +684,15 @@ class _Matching:
     by_nik_old: np.ndarray  # old rows matched by NIK: the first pairs, in increasing old row order
 
 
-def _match(old: _Side, new: _Side) -> _Matching:
+def _match(old: _Side, new: _Side, on_nik_pairs: Callable[[np.ndarray, np.ndarray], None] | None = None) -> _Matching:
+    """``on_nik_pairs``: called with the NIK pairs (old, new positions) as soon as they are known, before the
+    fallback matching (the line-first comparison starts on them meanwhile)."""
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         o, n = pool.map(_nik_facts, (old, new))
     # 1. NIK: keys usable (valid, unique) in both versions, joined on the int64 key
     po1, pn1, o_other, n_other = _nik_join(o, n)
+    if on_nik_pairs is not None:
+        on_nik_pairs(po1, pn1)
     o_matched = np.zeros(old.n, dtype=bool)
     n_matched = np.zeros(new.n, dtype=bool)
     o_matched[po1] = True
@@ -860,7 +927,9 @@ def _compare_field(old: _Side, new: _Side, po: np.ndarray, pn: np.ndarray, fld: 
         assert prep.codes_o is not None and prep.codes_n is not None
         cand = np.flatnonzero(prep.codes_o[po] != prep.codes_n[pn])
         return _FieldDiff(cand, old.at(fld, po[cand]), new.at(fld, pn[cand]))
-    if old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
+    if old.lines is not None and new.lines is not None:  # a few pairs (their lines differ): text from the lines
+        cand = np.flatnonzero(_differs(old.text_at(fld, po), new.text_at(fld, pn)))
+    elif old.exact == new.exact:  # equal text (raw or normalised alike) means equal meaning
         k = 0 if first is None else first.k
         # NIK pairs past the NIK matches are few (the fallback matches): taken from the reader's chunks, the
         # columns are never made contiguous (~40 MB at 1M rows); nor is any old column the head is compared on
@@ -963,9 +1032,9 @@ def _records(side: _Side, pos: np.ndarray, settings: Settings) -> pd.DataFrame:
         if fld in ID_FIELDS:
             vals = _show_id(vals, settings)
         data[fld] = _series(vals)
-    for name, col in side.extras.items():
+    for name in side.extras:
         if name not in data:
-            data[name] = _series(_take(col, pos))
+            data[name] = _series(side.text_at(name, pos))
     frame = pd.DataFrame(data)
     return _mask_ids_in_text_columns(frame) if settings.mask else frame
 
@@ -1135,25 +1204,93 @@ class _Stages:
             self.last = now
 
 
+def _line_first(old: _Side, new: _Side) -> bool:
+    """Whether the versions are compared line by line (:mod:`dpt_tools.lines`): both read line-first, with the same
+    header bytes and delimiter, hence the same columns mapped alike."""
+    a, b = old.lines, new.lines
+    return a is not None and b is not None and a.delimiter == b.delimiter and a.head == b.head \
+        and old.columns == new.columns
+
+
+def _ready(value: _Prepared) -> Future[_Prepared]:
+    done: Future[_Prepared] = Future()
+    done.set_result(value)
+    return done
+
+
+#: pairs whose lines are compared per step (two small gathers whose memory the next step reuses)
+LINE_STEP = 1 << 15
+
+
+def _lines_differ(old: LineIndex, new: LineIndex, po: np.ndarray, pn: np.ndarray) -> np.ndarray:
+    """Per pair, whether its two lines differ in any byte (line ends included). Many pairs: the new lines are
+    gathered into old row order a step at a time and compared with the old lines where they lie (one copy, not two;
+    the memory of a step is reused by the next), two threads at a time. A few pairs: both lines gathered."""
+    lo, ln = old.lines(), new.lines()
+    if len(po) * SMALL_TAKE <= old.n:
+        return _np_bool(pc.not_equal(lo.take(pa.array(po)), ln.take(pa.array(pn)))) if len(po) else \
+            np.zeros(0, dtype=bool)
+    mate = np.zeros(old.n, dtype=np.int32 if new.n < 2**31 else np.int64)  # per old row the new row of its pair
+    mate[po] = pn
+    differ = np.zeros(old.n, dtype=bool)
+
+    def part(i: int) -> None:
+        aligned = ln.take(pa.array(mate[i:i + LINE_STEP]))
+        differ[i:i + LINE_STEP] = _np_bool(pc.not_equal(lo.slice(i, LINE_STEP), aligned))
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(part, range(0, old.n, LINE_STEP)))
+    return differ[po]
+
+
+def _compare_lines(old: _Side, new: _Side, m: _Matching, fields: list[str],
+                   prepared: dict[str, Future[_Prepared]], nik_pairs: Future[np.ndarray]) -> dict[str, _FieldDiff]:
+    """Line-first comparison: a pair whose two lines are the same bytes has no field that differs (see
+    :mod:`dpt_tools.lines`); the pairs whose lines differ (~4% of a roll's persons) have their lines parsed again
+    and every field compared as usual (the key columns by the codes of ``prepared``, the others as text).
+    ``nik_pairs``: :func:`_lines_differ` of the NIK pairs (the first pairs), started while the rest was matched."""
+    first = nik_pairs.result()
+    rest = _lines_differ(old.lines, new.lines, m.po[len(first):], m.pn[len(first):])
+    differ = np.flatnonzero(np.concatenate([first, rest]))
+    po, pn = m.po[differ], m.pn[differ]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(_Side.materialise, (old, new), (po, pn)))
+    how = {fld: prepared.get(fld) or _ready(_Prepared("text")) for fld in fields}
+    return {fld: replace(d, pairs=differ[d.pairs]) for fld, d in _compare(old, new, po, pn, fields, None, how).items()}
+
+
 def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | None = None) -> DiffResult:
     tick = tick or _Stages()
     if by not in REGION_LEVELS:
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     fields = [f for f in FIELDS if f in old.present and f in new.present]
+    by_lines = _line_first(old, new)
+    if not by_lines:
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            list(pool.map(_Side.complete, (old, new)))
     # what the comparison can do before the pairs are known runs beside the matching, which leaves a core idle
     records = ThreadPoolExecutor(max_workers=1)
     try:
         with ThreadPoolExecutor(max_workers=THREADS) as early:
-            prepared = {fld: early.submit(_prepare_field, old, new, fld) for fld in fields}
-            m = _match(old, new)
+            # line by line, only the key columns are prepared (their codes also serve the tallies and the tables)
+            prepared = {fld: early.submit(_prepare_field, old, new, fld) for fld in fields
+                        if not by_lines or fld in KEY_FIELDS}
+            nik_pairs: list[Future[np.ndarray]] = []  # line by line: the NIK pairs' lines compared meanwhile
+
+            def compare_nik_pairs(po: np.ndarray, pn: np.ndarray) -> None:
+                assert old.lines is not None and new.lines is not None
+                nik_pairs.append(early.submit(_lines_differ, old.lines, new.lines, po, pn))
+
+            m = _match(old, new, compare_nik_pairs if by_lines else None)
             tick("match")
             # whole records and unmatched rows depend only on the matching: built beside the comparison, whose
             # gathers leave the interpreter free
             added = records.submit(_records, new, m.new_left[m.new_reason < 0], settings)
             removed = records.submit(_records, old, m.old_left[m.old_reason < 0], settings)
             unmatched = records.submit(_unmatched, old, new, m, settings)
-            diffs = _compare(old, new, m.po, m.pn, fields, m.by_nik_old, prepared)
-        return _finish(old, new, settings, by, tick, m, diffs, added, removed, unmatched)
+            diffs = _compare_lines(old, new, m, fields, prepared, nik_pairs[0]) if by_lines else _compare(
+                old, new, m.po, m.pn, fields, m.by_nik_old, prepared)
+        return replace(_finish(old, new, settings, by, tick, m, diffs, added, removed, unmatched), line_first=by_lines)
     finally:
         records.shutdown(cancel_futures=True)
 
@@ -1396,17 +1533,19 @@ def diff_rolls(old: Roll, new: Roll, settings: Settings, by: str = "kelurahan") 
 
 
 def diff_paths(old: str | Path, new: str | Path, settings: Settings, by: str = "kelurahan", *,
-               prefetched: dict[str, InputFile] | None = None) -> DiffResult:
+               prefetched: dict[str, InputFile] | None = None, line_first: bool = True) -> DiffResult:
     """Read two files and compare them (the library face of ``dpt diff``). Same result as loading both with
     :func:`~dpt_tools.load.load_roll` and calling :func:`diff_rolls`, without normalising what is not needed.
     ``prefetched``: :func:`~dpt_tools.prefetch.prefetch` of the paths, started earlier (the command does so
-    before importing the library); by default the files are read here."""
+    before importing the library with :func:`~dpt_tools.load.start_diff_reads`); by default the files are read here.
+    ``line_first=False``: never compare raw lines first (the same result, by parsing every column of both files)."""
     if str(old) == "-" and str(new) == "-":
         raise InputError("only one of OLD and NEW can be '-' (standard input)")
     if by not in REGION_LEVELS:
         raise InputError(f"--by must be one of {', '.join(REGION_LEVELS)}, not {by!r}")
     tick = _Stages()
-    early = dict(prefetched or {})
+    early = dict(prefetched) if prefetched is not None else start_diff_reads(
+        str(old), str(new), settings.column_map, settings.required_headers, line_first=line_first)
     early.update(prefetch((p for p in (str(old), str(new)) if p not in early), keep=False))
     sides: dict[str, _Side] = {}
     errors: dict[str, BaseException] = {}

@@ -41,6 +41,8 @@ from .fsnames import arrow_path, shown
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .lines import LineIndex
 # pandas is imported where a frame is built, not here: the parse needs pyarrow only, so ``dpt validate`` can parse
 # on a thread while its main thread still imports pandas and pandera (see :func:`parse_ahead`)
 
@@ -238,11 +240,11 @@ sys.unraisablehook = _quiet_undecodable_invalid_row
 
 
 def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads: bool, multiline: bool,
-                    block_size: int = 1 << 20, quoting: bool = True,
-                    header_lines: int = 1) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+                    block_size: int = 1 << 20, quoting: bool = True, header_lines: int = 1,
+                    include: list[int] | None = None) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
     """All-string parse of UTF-8 text (bytes, or a file's path: see :func:`_arrow_source`); empty lines are kept as
     empty rows so that row numbers stay true. Ragged lines come back as (record number counting the header as 1,
-    field count, text)."""
+    field count, text). ``include``: only these columns are converted (every field is still split and counted)."""
     bad: list[tuple[int | None, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -261,7 +263,7 @@ def _read_csv_table(source: bytes | str, delimiter: str, ncols: int, *, threads:
             ignore_empty_lines=False, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-            quoted_strings_can_be_null=False),
+            quoted_strings_can_be_null=False, include_columns=[] if include is None else [names[i] for i in include]),
     )
     return table, bad
 
@@ -335,6 +337,16 @@ class RawRead:
     blank_rows: list[int]
     dialect: Dialect
     notes: list[str]
+    #: (the line-first reader of ``dpt diff``, :mod:`dpt_tools.lines`) where each record's line lies; ``table``
+    #: then holds only the key columns, named ``c<index>`` by their place in the header
+    lines: LineIndex | None = None
+
+
+def no_malformed() -> pd.DataFrame:
+    """The malformed-lines frame of a file without any."""
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
 
 
 _NON_SPACE = re.compile(rb"[^\s]")
@@ -568,11 +580,8 @@ def parquet_strings(table: pa.Table) -> RawRead:
     header = [str(h) for h in table.column_names]
     cols = [pc.fill_null(_column_as_strings(col), "") for col in table.columns]
     table = pa.table(cols, names=[f"c{i}" for i in range(len(header))])
-    import pandas as pd
-
-    empty = pd.DataFrame({c: pd.Series([], dtype="int64") for c in ("row_number", "position", "expected", "actual")})
-    return RawRead(header, table, np.arange(1, table.num_rows + 1, dtype=np.int64), empty, [], Dialect("parquet"),
-                   [])
+    return RawRead(header, table, np.arange(1, table.num_rows + 1, dtype=np.int64), no_malformed(), [],
+                   Dialect("parquet"), [])
 
 
 # ----------------------------------------------------------------------------------------------- mapping
@@ -868,10 +877,12 @@ def _parse_bytes(data: bytes, path: str, kind: str) -> RawRead:
 class _ParseAhead(threading.Thread):
     """The parse of one file read by :mod:`dpt_tools.prefetch`, on a thread of its own (see :func:`parse_ahead`)."""
 
-    def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None, threads: bool = True) -> None:
+    def __init__(self, path: str, early: prefetch.InputFile, max_rows: int | None, threads: bool = True,
+                 lines: tuple[dict[str, str], tuple[str, ...]] | None = None) -> None:
         super().__init__(daemon=True, name=f"parse {path}")
         self.path, self.early, self.kind, self.max_rows = path, early, input_kind(path), max_rows
         self.threads = threads
+        self.lines = lines
         self.read: RawRead | None = None
         self.error: BaseException | None = None
         self.start()
@@ -887,7 +898,20 @@ class _ParseAhead(threading.Thread):
         try:
             if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
                 return  # a roll that will be read in parts: a whole parse would hold it all in memory
-            self.read = _parse_bytes(data, self.path, self.kind)
+            if self.lines is not None and self.kind == "csv":
+                from .lines import LineFile, read_csv_lines
+
+                scan = self.early if isinstance(self.early, LineFile) else None
+                self.read = read_csv_lines(data, self.path, *self.lines, scan=scan)
+                if self.read is None and not isinstance(data, bytes):  # not line by line: parsed as usual
+                    quote = data.find(b'"') >= 0
+                    del data
+                    self.read = read_path_strings(self.path, self.kind, quote, self.threads)
+                    if self.read is None:  # the whole-file reader words the problem (or reads it as cp1252)
+                        self.read = _parse_bytes(read_input_bytes(self.path)[0], self.path, self.kind)
+                    return
+            if self.read is None:
+                self.read = _parse_bytes(data, self.path, self.kind)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
 
@@ -930,7 +954,8 @@ _AHEAD: dict[str, _ParseAhead] = {}
 _AHEAD_LOCK = threading.Lock()
 
 
-def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = None, threads: bool = True) -> None:
+def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = None, threads: bool = True,
+                lines: tuple[dict[str, str], tuple[str, ...]] | None = None) -> None:
     """Parse ``path`` (being read by ``early``) on a background thread, for a later :func:`load_roll` of it.
 
     Why: ``dpt validate`` spends its first ~0.45 s importing pandas and pandera on one core; the parse needs only
@@ -938,9 +963,48 @@ def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = Non
     The file's sha256 is computed later (:func:`load_roll` starts it once the parse is done), and a file that
     changed meanwhile is read again, as if nothing had been read ahead. A file of more than ``max_rows`` (estimated)
     rows is not parsed: it is about to be read in parts. ``threads=False``: the serial reader, for one of two files
-    parsed side by side (see :func:`_parse`)."""
+    parsed side by side (see :func:`_parse`). ``lines``: (column map, ``--map`` headers) to read a CSV file kept in
+    memory line-first (:func:`~dpt_tools.lines.read_csv_lines`, for ``dpt diff``), where it can be."""
     with _AHEAD_LOCK:
-        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows, threads)
+        _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows, threads, lines)
+
+
+def _first_line(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    end = head.find(b"\n")
+    return head[:end + 1] if end >= 0 else b""
+
+
+def start_diff_reads(old: str, new: str, column_map: dict[str, str] | None = None, preferred: Collection[str] = (),
+                     line_first: bool = True) -> dict[str, prefetch.InputFile]:
+    """Start reading and parsing both versions of a diff in the background (:func:`parse_ahead`, each by the serial
+    reader on a thread of its own). Two CSV files whose first lines are the same bytes are read whole and
+    line-first (:mod:`dpt_tools.lines`: the key columns parsed, the lines compared); any other pair is scanned
+    (sha256) and parsed from its path."""
+    paths = [str(old), str(new)]
+    lines = line_first and paths[0] != paths[1] and all(
+        p != "-" and input_kind(p) == "csv" and os.path.isfile(p) for p in paths)
+    try:
+        lines = lines and os.path.realpath(paths[0]) != os.path.realpath(paths[1]) and bool(
+            _first_line(paths[0])) and _first_line(paths[0]) == _first_line(paths[1])
+    except OSError:
+        lines = False  # the readers word the problem
+    if lines:
+        from .lines import LineFile
+
+        early: dict[str, prefetch.InputFile] = {}
+        for p in paths:
+            try:
+                early[p] = LineFile(p)
+            except OSError:
+                continue  # the reader reports it with the usual message
+    else:
+        early = prefetch.prefetch(paths, keep=False)
+    for path, source in early.items():
+        parse_ahead(path, source, threads=len(early) < 2,
+                    lines=(dict(column_map or {}), tuple(preferred)) if lines else None)
+    return early
 
 
 def forget_ahead(path: str) -> None:

@@ -1,0 +1,234 @@
+"""Line-first reading of a CSV roll for ``dpt diff``: the key columns parsed, every record's line located.
+
+Why: two versions of a roll exported by one system share most of their lines byte for byte (at 1M rows ~96% of the
+persons are unchanged). When every record of both files is exactly one line and both files have the same header
+bytes, two records whose lines are equal have equal fields (a line's parse depends on its bytes alone), hence equal
+normalised values. So ``dpt diff`` parses only the columns it needs for every row — the NIK to match on, sex and the
+regions it counts (:data:`KEY_FIELDS`) —, compares each matched pair's raw line, and parses the other fields only
+for the few lines that differ or have no partner (:meth:`LineIndex.parse`). Exact: no hash decides anything.
+
+:func:`read_csv_lines` declines (returns None, and the caller parses the whole file as usual) wherever that premise
+is not proven: not UTF-8, a record spanning lines (a quoted line break), a bare carriage return (pyarrow ends a line
+there), a blank or ragged line, a row whose key columns are all empty (it might be an all-empty record), no NIK
+column. Nothing here imports pandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .errors import IntegrityError
+from .prefetch import InputFile
+
+if TYPE_CHECKING:
+    from .load import RawRead
+
+#: Fields parsed for every row on the line-first path: the NIK (matching), sex and the regions (the tallies).
+KEY_FIELDS = ("nik", "jenis_kelamin", "kecamatan", "kelurahan", "tps")
+#: bytes scanned for line ends per numpy pass (a boolean temporary of this size, reused)
+_SCAN_BLOCK = 1 << 20
+#: bytes read per step by :class:`LineFile` (hashed and scanned while they are in the processor's cache)
+READ_BLOCK = 4 << 20
+
+
+def _memory(size: int) -> mmap.mmap | bytearray:
+    """``size`` bytes of fresh memory, its pages mapped in one call (MAP_POPULATE) where the system offers it: a
+    file of 180 MB read into ordinary memory takes ~44,000 page faults, which cost more than the copy itself on a
+    virtual machine. Anonymous memory, never the file mapped: a mapped file that another program truncates while
+    it is read would kill the process (SIGBUS)."""
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if size and populate and hasattr(mmap, "MAP_ANONYMOUS"):
+        try:
+            return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+        except OSError:
+            pass
+    return bytearray(size)
+
+
+class LineFile(InputFile):
+    """An input file read whole into memory for the line-first reader, in one pass of :data:`READ_BLOCK` steps that
+    also computes its sha256, where its ``\n`` bytes are, and whether it holds a ``\r`` or a byte that is not ASCII
+    (each block while it is in the cache). The bytes are the ones hashed and parsed."""
+
+    def __init__(self, path: str) -> None:
+        self.ends: np.ndarray | None = None
+        self.carriage_return = False
+        self.ascii = True
+        super().__init__(path, hash_on_read=True, keep=True)
+
+    def run(self) -> None:
+        h = hashlib.sha256()
+        ends: list[np.ndarray] = []
+        try:
+            with open(self.path, "rb", buffering=0) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                buf = _memory(size)
+                view = memoryview(buf)
+                arr = np.frombuffer(buf, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
+                done = 0
+                while done < size and (k := fh.readinto(view[done:done + READ_BLOCK])):
+                    block = arr[done:done + k]
+                    h.update(view[done:done + k])
+                    ends.append(np.flatnonzero(block == 10) + done)
+                    self.carriage_return = self.carriage_return or buf.find(b"\r", done, done + k) >= 0
+                    self.ascii = self.ascii and int(block.max()) < 0x80
+                    done += k
+                if done < size or fh.read(1):  # the file changed size while it was read
+                    raise OSError(f"{self.path}: the file changed while it was read")
+        except OSError as exc:
+            self.error = exc
+            self._read.set()
+            return
+        self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
+        self.hexdigest = h.hexdigest()
+        self._data = buf  # type: ignore[assignment]
+        self._read.set()
+
+
+@dataclass
+class LineIndex:
+    """A CSV file's bytes and where each of its records lies: record ``i`` is the line
+    ``data[offsets[i]:offsets[i + 1]]``, its line end included."""
+
+    data: bytes
+    offsets: np.ndarray  # int64, one more than the records
+    delimiter: str
+    ncols: int
+
+    @property
+    def n(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def head(self) -> bytes:
+        """The bytes before the first record: a byte-order mark and the header line(s)."""
+        return self.data[:int(self.offsets[0])]
+
+    def lines(self) -> pa.Array:
+        """Every record's line as one binary array over the file's bytes (no copy)."""
+        large = int(self.offsets[-1]) >= 2**31 - 1
+        offsets = self.offsets.astype(np.int64 if large else np.int32)
+        return pa.Array.from_buffers(pa.large_binary() if large else pa.binary(), self.n,
+                                     [None, pa.py_buffer(offsets), pa.py_buffer(self.data)])
+
+    def parse(self, pos: np.ndarray, columns: Collection[int]) -> pa.Table:
+        """The records at ``pos`` (increasing, distinct) parsed again from their lines: the all-string columns
+        ``columns`` (named ``c<index>``), one row per position. The lines are taken into one small buffer and read
+        by the same rules as the whole file (one line, one record)."""
+        pos = np.asarray(pos, dtype=np.int64)
+        if not len(pos):
+            return pa.table({f"c{i}": pa.array([], type=pa.string()) for i in columns})
+        lengths = self.offsets[pos + 1] - self.offsets[pos]
+        body = self.lines().take(pa.array(pos)).buffers()[2].slice(0, int(lengths.sum()))  # the lines, end to end
+        return self._read(body, columns, len(pos), int(lengths.max()))
+
+    def parse_all(self, columns: Collection[int]) -> pa.Table:
+        """Every record's ``columns``, parsed from the file's bytes as they stand (see :meth:`parse`)."""
+        body = pa.py_buffer(self.data).slice(int(self.offsets[0]))
+        return self._read(body, columns, self.n, int(np.diff(self.offsets).max()))
+
+    def _read(self, body: pa.Buffer, columns: Collection[int], rows: int, longest: int) -> pa.Table:
+        names = [f"c{i}" for i in range(self.ncols)]
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(use_threads=False, column_names=names, block_size=max(1 << 20, 2 * longest)),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, quote_char='"', double_quote=True,
+                                             newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), include_columns=[names[i] for i in columns],
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if table.num_rows != rows:
+            raise IntegrityError(f"{rows} lines parsed again gave {table.num_rows} records")
+        return table
+
+
+def _line_ends(data: bytes | mmap.mmap) -> np.ndarray:
+    """Positions of every ``\\n`` byte, scanned block by block (no temporary the size of the file)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    parts = [np.flatnonzero(buf[i:i + _SCAN_BLOCK] == 10) + i for i in range(0, len(buf), _SCAN_BLOCK)]
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _bare_carriage_return(data: bytes | mmap.mmap) -> bool:
+    """True when a ``\\r`` stands anywhere but right before a ``\\n`` (pyarrow would end a line there)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    at = np.concatenate([np.flatnonzero(buf[i:i + _SCAN_BLOCK] == 13) + i
+                         for i in range(0, len(buf), _SCAN_BLOCK)])
+    return bool(len(at)) and (int(at[-1]) + 1 >= len(buf) or bool((buf[at + 1] != 10).any()))
+
+
+def index_lines(data: bytes | mmap.mmap, header_lines: int, delimiter: str, ncols: int,
+                scan: LineFile | None = None) -> LineIndex | None:
+    """Where each data line lies (after ``header_lines`` lines of header), or None when a line end is not what
+    pyarrow takes it to be (a bare ``\r``), the file holds no data line, or a line is not UTF-8. ``scan``: the
+    :class:`LineFile` that read ``data``, which already found the line ends."""
+    if (scan.carriage_return if scan is not None else data.find(b"\r") >= 0) and _bare_carriage_return(data):
+        return None
+    ends = scan.ends if scan is not None and scan.ends is not None else _line_ends(data)
+    if len(ends) < header_lines:
+        return None
+    offsets = ends[header_lines - 1:] + 1
+    if len(data) and data[len(data) - 1:] != b"\n":
+        offsets = np.append(offsets, len(data))
+    if len(offsets) < 2:
+        return None
+    index = LineIndex(data, offsets, delimiter, ncols)  # type: ignore[arg-type]
+    if scan is None or not scan.ascii:
+        try:
+            lines = index.lines()
+            lines.cast(pa.large_string() if lines.type == pa.large_binary() else pa.string())
+        except pa.ArrowInvalid:
+            return None  # not UTF-8 somewhere: the whole-file reader reads it as cp1252
+    return index
+
+
+def read_csv_lines(data: bytes | mmap.mmap, name: str, column_map: dict[str, str] | None = None,
+                   preferred: Collection[str] = (), scan: LineFile | None = None) -> RawRead | None:
+    """CSV bytes → the :data:`KEY_FIELDS` columns of every record (table columns ``c<index>``, the other columns
+    not parsed) with the file's :class:`LineIndex` in ``RawRead.lines``; None where the line-first premise does not
+    hold (see the module's docs): the caller then reads the file whole (:func:`~dpt_tools.load.read_csv_strings`),
+    which also words any problem with it. ``column_map``/``preferred``: the settings' mapping (``--map``), which
+    decides the key columns as :func:`~dpt_tools.load.map_headers` does."""
+    from . import load
+
+    head, _ = load.sniff_csv(data[:load.SNIFF_BYTES], name, complete=len(data) <= load.SNIFF_BYTES)
+    if head.encoding != "utf-8":
+        return None
+    mapped = load.map_headers(head.header, column_map, preferred)
+    keys = sorted(i for i, fld in mapped.items() if fld in KEY_FIELDS)
+    if "nik" not in mapped.values():
+        return None  # every row would be matched by its other fields: read whole
+    ncols = len(head.header)
+    index = index_lines(data, head.header_lines, head.delimiter, ncols, scan)
+    if index is None:
+        return None
+    try:  # one line, one record: the faster parser that ends a record at every line end
+        table, bad = load._read_csv_table(pa.py_buffer(data), head.delimiter, ncols, threads=False, multiline=False,
+                                         header_lines=head.header_lines, include=keys)
+    except pa.ArrowInvalid:
+        return None
+    if bad or table.num_rows != index.n or _maybe_empty(table):
+        return None
+    return load.RawRead(head.header, table, np.arange(1, index.n + 1, dtype=np.int64), load.no_malformed(), [],
+                        load.Dialect("csv", head.delimiter, "utf-8", head.bom), [], lines=index)
+
+
+def _maybe_empty(table: pa.Table) -> bool:
+    """A row whose parsed columns are all empty may be an all-empty record, which the whole-file reader skips as a
+    blank line: not judged here."""
+    import pyarrow.compute as pc
+
+    empty = None
+    for col in table.columns:
+        blank = pc.equal(pc.binary_length(col), 0)
+        empty = blank if empty is None else pc.and_(empty, blank)
+    return empty is None or bool(pc.any(empty).as_py())

@@ -1,0 +1,136 @@
+"""The line-first reader of `dpt diff` (dpt_tools.lines): what it proves before it locates a record by its line, what
+it declines, and that a record parsed again from its line is the record the whole-file reader gives."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dpt_tools.lines import LineFile, index_lines, read_csv_lines
+from dpt_tools.load import read_csv_strings
+from dpt_tools.synth import synth_roll, write_roll
+
+HEADER = b"nik,nama,jenis_kelamin,tanggal_lahir,kecamatan,kelurahan,tps\n"
+ROW = b"19710%011d,BUDI %d,L,01-02-1980,BUKIT INTAN,SEMABUNG LAMA,001\n"
+
+
+def _rows(n: int) -> bytes:
+    return HEADER + b"".join(ROW % (i, i) for i in range(n))
+
+
+def _scan(tmp_path: Path, data: bytes, name: str = "r.csv") -> LineFile:
+    path = tmp_path / name
+    path.write_bytes(data)
+    f = LineFile(str(path))
+    f.join()
+    return f
+
+
+def _read(tmp_path: Path, data: bytes):
+    f = _scan(tmp_path, data)
+    return read_csv_lines(f.data(), f.path, scan=f)
+
+
+def test_line_file_hashes_and_scans_what_it_holds(tmp_path: Path) -> None:
+    df, _ = synth_roll(3000, seed=7)
+    path = tmp_path / "roll.csv"
+    write_roll(df, path, style="excel")
+    data = path.read_bytes()
+    f = LineFile(str(path))
+    assert f.sha256() == hashlib.sha256(data).hexdigest()
+    assert bytes(f.data()) == data
+    assert f.ends is not None and f.ends.tolist() == [i for i, b in enumerate(data) if b == 10]
+    assert f.carriage_return == (b"\r" in data)
+    assert f.ascii == all(b < 0x80 for b in data)
+    assert not f.changed()
+
+
+def test_line_file_of_an_empty_and_a_missing_file(tmp_path: Path) -> None:
+    empty = _scan(tmp_path, b"")
+    assert empty.error is None and bytes(empty.data()) == b"" and empty.ends is not None and not len(empty.ends)
+    assert empty.sha256() == hashlib.sha256(b"").hexdigest()
+    (tmp_path / "gone.csv").write_bytes(b"x")
+    gone = LineFile(str(tmp_path / "gone.csv"))
+    gone.join()
+    assert gone.error is None
+    with pytest.raises(OSError):
+        LineFile(str(tmp_path / "never.csv"))  # os.stat in the constructor, as for every prefetched file
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("final", [True, False])
+def test_records_are_located_by_their_lines(tmp_path: Path, ending: bytes, final: bool) -> None:
+    data = _rows(50).replace(b"\n", ending)
+    if not final:
+        data = data[:-len(ending)]
+    read = _read(tmp_path, data)
+    assert read is not None and read.lines is not None and read.table.num_rows == 50
+    lines = read.lines.lines().to_pylist()
+    body = data.split(ending)[1:]
+    assert [ln.rstrip(b"\r\n") for ln in lines] == [b for b in body if b]
+    assert read.lines.head == HEADER.replace(b"\n", ending)
+    # only the key columns were parsed: nik (0), jenis_kelamin (2), kecamatan (4), kelurahan (5), tps (6)
+    assert read.table.column_names == ["c0", "c2", "c4", "c5", "c6"]
+
+
+@pytest.mark.parametrize("mutation, why", [
+    (lambda d: d.replace(b"BUDI 7,", b"BUDI\r7,"), "a bare carriage return ends a record for pyarrow"),
+    (lambda d: d.replace(b"BUDI 7,", b'"BUDI\n7",'), "a quoted line break: a record spans two lines"),
+    (lambda d: d.replace(ROW % (9, 9), ROW % (9, 9) + b"\n"), "a blank line"),
+    (lambda d: d.replace(ROW % (9, 9), ROW % (9, 9) + b",,,,,,\n"), "a line of empty fields"),
+    (lambda d: d.replace(b"BUDI 7,", b"BUDI,7,"), "a ragged line"),
+    (lambda d: d.replace(b"BUDI 7,", b"BUD\xc9 7,"), "not UTF-8 (read whole as cp1252)"),
+    (lambda d: d.replace(b"nik,", b"nomor,"), "no NIK column"),
+    (lambda d: d.replace(b"1971000000000007,BUDI 7,L,01-02-1980,BUKIT INTAN,SEMABUNG LAMA,001",
+                         b",BUDI 7,,01-02-1980,,,"), "a row whose key columns are all empty"),
+])
+def test_what_is_not_proven_is_read_whole(tmp_path: Path, mutation, why: str) -> None:
+    data = mutation(_rows(20))
+    assert data != _rows(20), why
+    assert _read(tmp_path, data) is None, why
+
+
+def test_a_two_line_header_and_a_byte_order_mark(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbf" + HEADER.replace(b"nama,", b'"nama\npemilih",') + b"".join(ROW % (i, i) for i in range(5))
+    read = _read(tmp_path, data)
+    whole = read_csv_strings(data, "x.csv")
+    assert read is not None and read.lines is not None and read.lines.n == 5 == whole.table.num_rows
+    assert read.lines.head.endswith(b'"nama\npemilih",jenis_kelamin,tanggal_lahir,kecamatan,kelurahan,tps\n')
+    assert read.lines.parse(np.arange(5), range(7)).equals(whole.table)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", "A", "B C", "a,b", 'say "hi"', "Ü", "1971"]), min_size=7, max_size=7),
+                min_size=1, max_size=30),
+       st.booleans(), st.data())
+def test_a_record_parsed_from_its_line_is_the_whole_file_record(tmp_path_factory, rows, crlf, data) -> None:
+    """Quoting as a spreadsheet writes it: each value with the delimiter or a quote quoted, quotes doubled."""
+    def cell(v: str) -> str:
+        return '"' + v.replace('"', '""') + '"' if ("," in v or '"' in v) else v
+
+    rows = [[f"{1971000000000000 + i}", *r[1:]] for i, r in enumerate(rows)]  # a NIK in every row: never all empty
+    end = "\r\n" if crlf else "\n"
+    text = HEADER.decode().replace("\n", end) + "".join(",".join(cell(v) for v in r) + end for r in rows)
+    raw = text.encode()
+    tmp = tmp_path_factory.mktemp("p")
+    read = _read(tmp, raw)
+    whole = read_csv_strings(raw, "x.csv")
+    assert read is not None and read.lines is not None
+    pos = np.array(sorted(data.draw(st.sets(st.integers(0, len(rows) - 1), min_size=1))))
+    again = read.lines.parse(pos, range(7))
+    assert again.equals(whole.table.take(pos))
+    assert read.lines.parse_all(range(7)).equals(whole.table)
+    assert read.table.equals(whole.table.select([0, 2, 4, 5, 6]))
+
+
+def test_index_lines_without_a_scan_agrees_with_the_scan(tmp_path: Path) -> None:
+    data = _rows(30).replace(b"\n", b"\r\n")
+    f = _scan(tmp_path, data)
+    a, b = index_lines(data, 1, ",", 7), index_lines(f.data(), 1, ",", 7, f)
+    assert a is not None and b is not None and a.offsets.tolist() == b.offsets.tolist()
+    assert index_lines(data.replace(b"BUDI 3", b"BU\rDI 3"), 1, ",", 7) is None
