@@ -40,7 +40,7 @@ from pandas.testing import assert_frame_equal
 
 from dpt_tools.config import Settings
 from dpt_tools.diff import DiffResult, diff_paths, write_diff_outputs
-from dpt_tools.errors import DptError
+from dpt_tools.errors import DptError, IntegrityError
 from dpt_tools.fields import FIELDS
 from dpt_tools.synth import EXCEL_HEADERS, synth_next_version, synth_roll, write_roll
 
@@ -434,6 +434,7 @@ def test_a_line_break_in_a_key_value_of_both(tmp_path, pair):
     run_both(tmp_path, render(old), render(new), expect=False)
 
 
+@EXTENDED
 def test_a_header_cell_spanning_two_lines(tmp_path, pair):
     """A header cell wrapped in Excel (the header is two lines, every record one): same header in both."""
     old, new = pair
@@ -473,7 +474,14 @@ def test_one_file_twice_a_link_and_a_prefetch(tmp_path, pair):
     same_result(want, diff_paths(*paths, OPEN, prefetched=prefetch(paths, keep=True)))
 
 
-@pytest.mark.parametrize("at", [0, ext(-1), ext(1)])
+#: the line-first reader's key parse (newlines_in_values=False, 1 MiB blocks) takes this file for one record per
+#: line; parsing its changed lines again then raises IntegrityError (reported to the lead, session 7)
+BLOCK_BUG = pytest.mark.xfail(strict=True, raises=IntegrityError,
+                              reason="line-first accepts an unclosed quote at pyarrow's 1 MiB block boundary; "
+                                     "remove this mark once read_csv_lines declines it")
+
+
+@pytest.mark.parametrize("at", [pytest.param(0, marks=BLOCK_BUG), ext(-1), ext(1)])
 def test_a_stray_quote_at_the_parsers_block_boundary(tmp_path, pair, at):
     """pyarrow parses in 1 MiB blocks. A quote opened on the line that holds byte 1 MiB (``at=0``; the line
     before and after it with ``at=-1/1``) and never closed: the full parse finds the lines it swallowed and reads
@@ -550,7 +558,7 @@ def _mutations(n: int) -> dict[str, Callable[[bytes], bytes]]:
 
 #: mutation → (the versions it is applied to in the core set, in the extended matrix; what line_first must be)
 _ODD: dict[str, tuple[tuple[str, ...], tuple[str, ...], Expect]] = {
-    "blank_line": (("old",), ("new", "both"), False),
+    "blank_line": ((), ("old", "new", "both"), False),  # the random pairs have blank lines too
     "blank_crlf_line": ((), ("new",), False),
     "blank_line_after_header": ((), ("old",), False),
     "blank_lines_at_end": ((), ("new", "both"), False),
@@ -588,6 +596,7 @@ def test_odd_lines(tmp_path, pair, name, side):
         raise_both(tmp_path, a, b)
 
 
+@EXTENDED
 def test_a_stray_quote_on_the_last_line_in_an_extra_column(tmp_path, pair):
     """The last value of the file opens a quote and never closes it: the full parse keeps the line end in the
     value (``NOTE\\n``); an extra column is written as read, into added.csv."""
@@ -606,32 +615,31 @@ def test_a_stray_quote_on_the_last_line_in_an_extra_column(tmp_path, pair):
 
 
 # =============================================================================================== 6. headers
+@EXTENDED
 def test_other_column_order_or_spelling(tmp_path, pair):
     old, new = pair
     spelled = [EXCEL_HEADERS[f] for f in FIELDS]
-    pairs = [(render(old), render(new, fields=list(reversed(FIELDS))))]
-    if ALL:
-        pairs += [(render(old), render(new, header=spelled)), (render(old, header=[f.upper() for f in FIELDS]),
-                                                                render(new)),
-                  (render(old), render(old, header=spelled)), (render(old), render(new, delim=";"))]
-    for a, b in pairs:
+    for a, b in ((render(old), render(new, fields=list(reversed(FIELDS)))), (render(old), render(new, header=spelled)),
+                 (render(old, header=[f.upper() for f in FIELDS]), render(new)),
+                 (render(old), render(old, header=spelled)), (render(old), render(new, delim=";"))):
         run_both(tmp_path, a, b, expect=False)
 
 
 def test_extra_columns(tmp_path, pair):
-    """Unknown columns in both (same header): carried into added/removed records; a pair differing only in an
-    extra column is unchanged. In one version only: the headers differ."""
+    """Unknown columns in both (same header): carried into added/removed records (a NIK in them masked); a pair
+    differing only in an extra column is unchanged. In one version only: the headers differ."""
     old, new = pair
     old, new = old.copy(), new.copy()
     old["CATATAN PPS"] = [f"o{i}" for i in range(len(old))]
     new["CATATAN PPS"] = [f"n{i}" for i in range(len(new))]
     old["FLAG"] = "x"
-    new["FLAG"] = "x"
+    new["FLAG"] = "lihat NIK " + new["nik"]  # masked in the records unless --no-mask
     fields = [*FIELDS[:5], "CATATAN PPS", *FIELDS[5:], "FLAG"]
-    full, _ = run_both(tmp_path, render(old, fields=fields), render(new, fields=fields), expect=True)
+    full, _ = run_both(tmp_path, render(old, fields=fields), render(new, fields=fields), Settings(), expect=True)
     assert {"CATATAN PPS", "FLAG"} <= set(full.added.columns) & set(full.removed.columns)
     assert full.added["CATATAN PPS"].str.startswith("n").all()
     assert full.removed["CATATAN PPS"].str.startswith("o").all()
+    assert full.added["FLAG"].str.contains("******", regex=False).all()
     if ALL:
         same = old.copy()
         same["CATATAN PPS"] = "changed note"
@@ -654,7 +662,7 @@ def test_a_repeated_nik_header(tmp_path, pair):
         run_both(tmp_path, render(old, fields=fields, header=header), render(new, fields=fields, header=header))
 
 
-@pytest.mark.parametrize(("missing", "by"), [(("tps",), "tps"), ext(("nik",), "kelurahan"),
+@pytest.mark.parametrize(("missing", "by"), [ext(("tps",), "tps"), ext(("nik",), "kelurahan"),
                                              ext(("jenis_kelamin",), "tps"),
                                              ext(("kecamatan", "kelurahan", "tps"), "kecamatan")])
 def test_key_columns_missing_in_both(tmp_path, pair, missing, by):
@@ -697,6 +705,11 @@ def test_refusals_are_the_same(tmp_path, pair):
         raise_both(tmp_path, render(old, fields=no_name), render(new, fields=no_name))
         raise_both(tmp_path, b"", render(new))
         raise_both(tmp_path, b"\n" + render(old), b"\n" + render(new))
+        write_roll(old, tmp_path / "a.parquet")
+        write_roll(new, tmp_path / "b.parquet")
+        for a, b in ((tmp_path / "a.parquet").read_bytes(), (tmp_path / "b.parquet").read_bytes()), \
+                (b"PK\x03\x04" + render(old), b"PK\x03\x04" + render(new)):
+            raise_both(tmp_path, a, b)  # Parquet (and an Excel workbook) named .csv
 
 
 # =============================================================================================== 7. matching
@@ -791,7 +804,7 @@ def test_cp1252_bytes(tmp_path, pair):
 
 # =============================================================================================== 10. random pairs
 #: random pairs in the core set (each costs two diffs, ~0.45 s)
-RANDOM_EXAMPLES = 10
+RANDOM_EXAMPLES = 8
 
 
 @pytest.fixture(scope="module")
