@@ -1219,7 +1219,7 @@ def _ready(value: _Prepared) -> Future[_Prepared]:
     return done
 
 
-#: pairs whose lines are compared per step (two small gathers whose memory the next step reuses)
+#: old rows whose lines are compared per step (one gather of the new lines, whose memory the next step reuses)
 LINE_STEP = 1 << 15
 
 
