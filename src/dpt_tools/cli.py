@@ -386,11 +386,14 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     L/LAKI-LAKI) is not a change. NIKs are masked (197101******0001) in files unless --no-mask, and never shown on
     screen. Exit 0 on success, 2 on bad input. Details: docs/diff.md.
     """
+    from .prefetch import diff_inputs
+
+    early = diff_inputs(old, new)  # read (sha256) on the other core while the library loads
     settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
     from .load import forget_ahead, start_diff_reads  # pyarrow, not pandas: both parses run beside the other imports
 
-    # read and parsed on the other core while the library loads, each file by the serial reader on its own thread
-    early = start_diff_reads(old, new, settings.column_map, settings.required_headers)
+    # each file parsed by the serial reader on its own thread
+    start_diff_reads(old, new, settings.column_map, settings.required_headers, early=early)
     from .diff import diff_paths, write_diff_outputs
     from .errors import IntegrityError
     from .output import check_not_input

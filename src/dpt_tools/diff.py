@@ -539,19 +539,20 @@ def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarra
     Why not a hash table: each key and its index are packed into one int64 — the key's low bits above, the index in
     the low ``bits`` bits below — and numpy's sort of plain int64 (SIMD, no payload to carry) orders them faster
     than pandas or pyarrow hash them. Two different keys may share their low bits (a 16-digit NIK needs 54 bits):
-    that is checked (neighbours in the sorted order with the same low bits must hold the same whole key: one
-    gather, not a second sort), and if it happens the keys are replaced by dense codes (one hash pass, same
-    equalities) and packed again."""
+    that is checked (as many distinct low parts as distinct keys, one more sort of the bare keys: numpy's SIMD sort
+    of 2M keys takes less than gathering them), and if it happens the keys are replaced by dense codes (one hash
+    pass, same equalities) and packed again."""
     a, total = len(ko), len(ko) + len(kn)
     bits = max(int(total - 1).bit_length(), 1)
     packed = np.empty(total, dtype=np.int64)
+    packed[:a], packed[a:] = ko, kn
+    packed.sort()
+    distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
     low = (1 << (63 - bits)) - 1
     np.bitwise_and(ko, low, out=packed[:a])
     np.bitwise_and(kn, low, out=packed[a:])
     at, same = _pack_sort(packed, bits)
-    # neighbours with the same low bits must hold the same key (a run of one key has no other neighbour)
-    whole = np.concatenate([ko, kn])[at]
-    if (whole[1:][same] != whole[:-1][same]).any():  # two keys share their low bits: dense codes instead
+    if int(np.count_nonzero(~same)) != distinct:  # two keys share their low bits: dense codes instead
         enc = pc.dictionary_encode(pa.chunked_array([pa.array(ko), pa.array(kn)], type=pa.int64()))
         packed[:] = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy()
         at, same = _pack_sort(packed, bits)
@@ -1218,7 +1219,7 @@ def _ready(value: _Prepared) -> Future[_Prepared]:
     return done
 
 
-#: pairs whose lines are compared per step (two small gathers whose memory the next step reuses)
+#: old rows whose lines are compared per step (one gather of the new lines, whose memory the next step reuses)
 LINE_STEP = 1 << 15
 
 

@@ -15,9 +15,7 @@ column. Nothing here imports pandas.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import IntegrityError
-from .prefetch import InputFile
+from .prefetch import LineFile
 
 if TYPE_CHECKING:
     from .load import RawRead
@@ -36,64 +34,6 @@ if TYPE_CHECKING:
 KEY_FIELDS = ("nik", "jenis_kelamin", "kecamatan", "kelurahan", "tps")
 #: bytes scanned for line ends per numpy pass (a boolean temporary of this size, reused)
 _SCAN_BLOCK = 1 << 20
-#: bytes read per step by :class:`LineFile` (hashed and scanned while they are in the processor's cache)
-READ_BLOCK = 4 << 20
-
-
-def _memory(size: int) -> mmap.mmap | bytearray:
-    """``size`` bytes of fresh memory, its pages mapped in one call (MAP_POPULATE) where the system offers it: a
-    file of 180 MB read into ordinary memory takes ~44,000 page faults, which cost more than the copy itself on a
-    virtual machine. Anonymous memory, never the file mapped: a mapped file that another program truncates while
-    it is read would kill the process (SIGBUS)."""
-    populate = getattr(mmap, "MAP_POPULATE", 0)
-    if size and populate and hasattr(mmap, "MAP_ANONYMOUS"):
-        try:
-            return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
-        except OSError:
-            pass
-    return bytearray(size)
-
-
-class LineFile(InputFile):
-    """An input file read whole into memory for the line-first reader, in one pass of :data:`READ_BLOCK` steps that
-    also computes its sha256, where its ``\n`` bytes are, and whether it holds a ``\r`` or a byte that is not ASCII
-    (each block while it is in the cache). The bytes are the ones hashed and parsed."""
-
-    def __init__(self, path: str) -> None:
-        self.ends: np.ndarray | None = None
-        self.carriage_return = False
-        self.ascii = True
-        super().__init__(path, hash_on_read=True, keep=True)
-
-    def run(self) -> None:
-        h = hashlib.sha256()
-        ends: list[np.ndarray] = []
-        try:
-            with open(self.path, "rb", buffering=0) as fh:
-                size = os.fstat(fh.fileno()).st_size
-                buf = _memory(size)
-                view = memoryview(buf)
-                arr = np.frombuffer(buf, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
-                done = 0
-                while done < size and (k := fh.readinto(view[done:done + READ_BLOCK])):
-                    block = arr[done:done + k]
-                    h.update(view[done:done + k])
-                    ends.append(np.flatnonzero(block == 10) + done)
-                    self.carriage_return = self.carriage_return or buf.find(b"\r", done, done + k) >= 0
-                    self.ascii = self.ascii and int(block.max()) < 0x80
-                    done += k
-                if done < size or fh.read(1):  # the file changed size while it was read
-                    raise OSError(f"{self.path}: the file changed while it was read")
-        except OSError as exc:
-            self.error = exc
-            self._read.set()
-            return
-        self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
-        self.hexdigest = h.hexdigest()
-        self._data = buf  # type: ignore[assignment]
-        self._read.set()
-
-
 @dataclass
 class LineIndex:
     """A CSV file's bytes and where each of its records lies: record ``i`` is the line

@@ -867,7 +867,7 @@ def build_roll(read: RawRead, *, source: str, path: str, sha256: str, column_map
 
 def input_kind(path: str | Path, fmt: str | None = None) -> str:
     """``parquet`` or ``csv``: ``fmt`` when given, else the extension (``.parquet``/``.pq``; anything else is CSV)."""
-    return fmt or ("parquet" if str(path).lower().endswith((".parquet", ".pq")) else "csv")
+    return fmt or ("parquet" if str(path).lower().endswith(prefetch.PARQUET_SUFFIXES) else "csv")
 
 
 def _parse_bytes(data: bytes, path: str, kind: str) -> RawRead:
@@ -899,9 +899,9 @@ class _ParseAhead(threading.Thread):
             if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
                 return  # a roll that will be read in parts: a whole parse would hold it all in memory
             if self.lines is not None and self.kind == "csv":
-                from .lines import LineFile, read_csv_lines
+                from .lines import read_csv_lines
 
-                scan = self.early if isinstance(self.early, LineFile) else None
+                scan = self.early if isinstance(self.early, prefetch.LineFile) else None
                 self.read = read_csv_lines(data, self.path, *self.lines, scan=scan)
                 if self.read is None and not isinstance(data, bytes):  # not line by line: parsed as usual
                     quote = data.find(b'"') >= 0
@@ -969,39 +969,18 @@ def parse_ahead(path: str, early: prefetch.InputFile, max_rows: int | None = Non
         _AHEAD[os.path.realpath(path)] = _ParseAhead(path, early, max_rows, threads, lines)
 
 
-def _first_line(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    end = head.find(b"\n")
-    return head[:end + 1] if end >= 0 else b""
-
-
 def start_diff_reads(old: str, new: str, column_map: dict[str, str] | None = None, preferred: Collection[str] = (),
-                     line_first: bool = True) -> dict[str, prefetch.InputFile]:
+                     line_first: bool = True,
+                     early: dict[str, prefetch.InputFile] | None = None) -> dict[str, prefetch.InputFile]:
     """Start reading and parsing both versions of a diff in the background (:func:`parse_ahead`, each by the serial
     reader on a thread of its own). Two CSV files whose first lines are the same bytes are read whole and
     line-first (:mod:`dpt_tools.lines`: the key columns parsed, the lines compared); any other pair is scanned
-    (sha256) and parsed from its path."""
-    paths = [str(old), str(new)]
-    lines = line_first and paths[0] != paths[1] and all(
-        p != "-" and input_kind(p) == "csv" and os.path.isfile(p) for p in paths)
-    try:
-        lines = lines and os.path.realpath(paths[0]) != os.path.realpath(paths[1]) and bool(
-            _first_line(paths[0])) and _first_line(paths[0]) == _first_line(paths[1])
-    except OSError:
-        lines = False  # the readers word the problem
-    if lines:
-        from .lines import LineFile
-
-        early: dict[str, prefetch.InputFile] = {}
-        for p in paths:
-            try:
-                early[p] = LineFile(p)
-            except OSError:
-                continue  # the reader reports it with the usual message
-    else:
-        early = prefetch.prefetch(paths, keep=False)
+    (sha256) and parsed from its path. ``early``: :func:`~dpt_tools.prefetch.diff_inputs` of the pair, started
+    before pyarrow was imported (the command does so)."""
+    if early is None:
+        early = prefetch.diff_inputs(old, new, line_first)
     for path, source in early.items():
+        lines = isinstance(source, prefetch.LineFile)
         parse_ahead(path, source, threads=len(early) < 2,
                     lines=(dict(column_map or {}), tuple(preferred)) if lines else None)
     return early

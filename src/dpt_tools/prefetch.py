@@ -9,7 +9,7 @@ Why a module of its own: a command spends its first ~0.45 s importing pandas and
 before those imports, these threads use the other core. The sha256 (~0.15 s per 180 MB) of a file kept in memory
 is computed either by the same thread right after reading (``hash_on_read``) or later, when the caller says so
 (:meth:`InputFile.start_hash`), re-reading the file from the page cache in 1 MB blocks so the file's bytes need not
-stay in memory meanwhile. Nothing here imports pandas, numpy or pyarrow.
+stay in memory meanwhile. Nothing here imports pandas or pyarrow, and numpy only on :class:`LineFile`'s thread.
 
 A file whose size, inode or modification time differs at the end of the run from the moment it was read is
 refused (see :meth:`InputFile.changed`): the result would describe a file that no longer exists.
@@ -18,9 +18,11 @@ refused (see :meth:`InputFile.changed`): the result would describe a file that n
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 
 class InputFile(threading.Thread):
@@ -133,6 +135,66 @@ class InputFile(threading.Thread):
         return self.hexdigest
 
 
+#: bytes read per step by :class:`LineFile` (hashed and scanned while they are in the processor's cache)
+READ_BLOCK = 4 << 20
+
+
+def _memory(size: int) -> mmap.mmap | bytearray:
+    """``size`` bytes of fresh memory, its pages mapped in one call (MAP_POPULATE) where the system offers it: a
+    file of 180 MB read into ordinary memory takes ~44,000 page faults, which cost more than the copy itself on a
+    virtual machine. Anonymous memory, never the file mapped: a mapped file that another program truncates while
+    it is read would kill the process (SIGBUS)."""
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if size and populate and hasattr(mmap, "MAP_ANONYMOUS"):
+        try:
+            return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+        except OSError:
+            pass
+    return bytearray(size)
+
+
+class LineFile(InputFile):
+    """An input file read whole into memory for the line-first reader, in one pass of :data:`READ_BLOCK` steps that
+    also computes its sha256, where its ``\\n`` bytes are, and whether it holds a ``\\r`` or a byte that is not ASCII
+    (each block while it is in the cache). The bytes are the ones hashed and parsed (:mod:`dpt_tools.lines`)."""
+
+    def __init__(self, path: str) -> None:
+        self.ends: Any = None  # numpy int64 array of the \n positions, once read
+        self.carriage_return = False
+        self.ascii = True
+        super().__init__(path, hash_on_read=True, keep=True)
+
+    def run(self) -> None:
+        import numpy as np  # here, not at the module's top: the read starts before the command imports numpy
+
+        h = hashlib.sha256()
+        ends: list[Any] = []
+        try:
+            with open(self.path, "rb", buffering=0) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                buf = _memory(size)
+                view = memoryview(buf)
+                arr = np.frombuffer(buf, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
+                done = 0
+                while done < size and (k := fh.readinto(view[done:done + READ_BLOCK])):
+                    block = arr[done:done + k]
+                    h.update(view[done:done + k])
+                    ends.append(np.flatnonzero(block == 10) + done)
+                    self.carriage_return = self.carriage_return or buf.find(b"\r", done, done + k) >= 0
+                    self.ascii = self.ascii and int(block.max()) < 0x80
+                    done += k
+                if done < size or fh.read(1):  # the file changed size while it was read
+                    raise OSError(f"{self.path}: the file changed while it was read")
+        except OSError as exc:
+            self.error = exc
+            self._read.set()
+            return
+        self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
+        self.hexdigest = h.hexdigest()
+        self._data = buf  # type: ignore[assignment]
+        self._read.set()
+
+
 def prefetch(paths: Iterable[str], hash_on_read: bool = False, keep: bool = True) -> dict[str, InputFile]:
     """Start reading every path that is a regular file (not ``-``, not a directory), one thread each.
     ``hash_on_read``: each thread also hashes the bytes it read, at once (while the libraries load, one core is
@@ -146,6 +208,40 @@ def prefetch(paths: Iterable[str], hash_on_read: bool = False, keep: bool = True
                 out[path] = InputFile(path, hash_on_read, keep)
             except OSError:
                 continue  # the reader reports it with the usual message
+    return out
+
+
+#: file name endings read as Parquet (any other file is CSV), as ``load.input_kind`` decides
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _first_line(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    end = head.find(b"\n")
+    return head[:end + 1] if end >= 0 else b""
+
+
+def diff_inputs(old: str, new: str, line_first: bool = True) -> dict[str, InputFile]:
+    """Start reading both versions of a diff, one thread each: two CSV files whose first lines (headers) are the
+    same bytes are read whole for the line-first reader (:class:`LineFile`); any other pair is scanned
+    (``keep=False``). ``line_first=False``: always scanned."""
+    paths = [str(old), str(new)]
+    lines = line_first and all(p != "-" and not p.lower().endswith(PARQUET_SUFFIXES) and os.path.isfile(p)
+                               for p in paths)
+    try:
+        lines = lines and os.path.realpath(paths[0]) != os.path.realpath(paths[1]) and bool(
+            _first_line(paths[0])) and _first_line(paths[0]) == _first_line(paths[1])
+    except OSError:
+        lines = False  # the readers word the problem
+    if not lines:
+        return prefetch(paths, keep=False)
+    out: dict[str, InputFile] = {}
+    for path in paths:
+        try:
+            out[path] = LineFile(path)
+        except OSError:
+            continue  # the reader reports it with the usual message
     return out
 
 
