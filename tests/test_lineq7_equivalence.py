@@ -13,7 +13,7 @@ byte-order marks, line breaks and bare carriage returns inside values, blank, em
 header changes, ``--map``, repeated and missing NIKs, rows without keys, cp1252 bytes; then random pairs
 (hypothesis) and ``dpt diff`` itself.
 
-A diff costs ~0.2 CPU-s however small the roll (fixed overhead), so the file runs a core set (< 20 s on 2 cores);
+A diff costs ~0.2 CPU-s however small the roll (fixed overhead), so the file runs a core set (~19 s on 2 cores);
 ``LINEQ_ALL=1`` adds the rest of the matrix (every mutation on every side, every variant, 40 random examples).
 """
 
