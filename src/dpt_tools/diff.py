@@ -305,6 +305,8 @@ class _Side:
         a key column, once per row. Safe from several threads."""
         if self.lines is None or not len(pos) or not self._unparsed():
             return
+        if self._got is not None and (self._got[pos] >= 0).all():  # the usual call: those rows were parsed
+            return
         with self._lock:
             if self._got is None:
                 self._got = np.full(self.n, -1, dtype=np.int64)

@@ -8,9 +8,12 @@ regions it counts (:data:`KEY_FIELDS`) —, compares each matched pair's raw lin
 for the few lines that differ or have no partner (:meth:`LineIndex.parse`). Exact: no hash decides anything.
 
 :func:`read_csv_lines` declines (returns None, and the caller parses the whole file as usual) wherever that premise
-is not proven: not UTF-8, a record spanning lines (a quoted line break), a bare carriage return (pyarrow ends a line
-there), a blank or ragged line, a row whose key columns are all empty (it might be an all-empty record), no NIK
-column. Nothing here imports pandas.
+is not proven: not UTF-8, a double quote anywhere, a bare carriage return (pyarrow ends a line there), a blank or
+ragged line, a row whose key columns are all empty (it might be an all-empty record), no NIK column. A quote is
+enough to decline: a quoted value may hold a line break, and pyarrow's reading of an unclosed quote depends on where
+its 1 MiB blocks end — the whole file and a few of its lines parsed again could then disagree. Without a quote (and
+without escapes, which the readers never use) a line's fields depend on its bytes alone. Nothing here imports
+pandas.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ def read_csv_lines(data: bytes | mmap.mmap, name: str, column_map: dict[str, str
     from . import load
 
     head, _ = load.sniff_csv(data[:load.SNIFF_BYTES], name, complete=len(data) <= load.SNIFF_BYTES)
-    if head.encoding != "utf-8":
+    if head.encoding != "utf-8" or (scan.quote if scan is not None else data.find(b'"') >= 0):
         return None
     mapped = load.map_headers(head.header, column_map, preferred)
     keys = sorted(i for i, fld in mapped.items() if fld in KEY_FIELDS)

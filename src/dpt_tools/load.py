@@ -904,7 +904,7 @@ class _ParseAhead(threading.Thread):
                 scan = self.early if isinstance(self.early, prefetch.LineFile) else None
                 self.read = read_csv_lines(data, self.path, *self.lines, scan=scan)
                 if self.read is None and not isinstance(data, bytes):  # not line by line: parsed as usual
-                    quote = data.find(b'"') >= 0
+                    quote = scan.quote if scan is not None else data.find(b'"') >= 0
                     del data
                     self.read = read_path_strings(self.path, self.kind, quote, self.threads)
                     if self.read is None:  # the whole-file reader words the problem (or reads it as cp1252)

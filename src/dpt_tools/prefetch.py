@@ -155,12 +155,14 @@ def _memory(size: int) -> mmap.mmap | bytearray:
 
 class LineFile(InputFile):
     """An input file read whole into memory for the line-first reader, in one pass of :data:`READ_BLOCK` steps that
-    also computes its sha256, where its ``\\n`` bytes are, and whether it holds a ``\\r`` or a byte that is not ASCII
-    (each block while it is in the cache). The bytes are the ones hashed and parsed (:mod:`dpt_tools.lines`)."""
+    also computes its sha256, where its ``\\n`` bytes are, and whether it holds a ``\\r``, a double quote or a byte
+    that is not ASCII (each block while it is in the cache). The bytes are the ones hashed and parsed
+    (:mod:`dpt_tools.lines`)."""
 
     def __init__(self, path: str) -> None:
         self.ends: Any = None  # numpy int64 array of the \n positions, once read
         self.carriage_return = False
+        self.quote = False
         self.ascii = True
         super().__init__(path, hash_on_read=True, keep=True)
 
@@ -181,6 +183,7 @@ class LineFile(InputFile):
                     h.update(view[done:done + k])
                     ends.append(np.flatnonzero(block == 10) + done)
                     self.carriage_return = self.carriage_return or buf.find(b"\r", done, done + k) >= 0
+                    self.quote = self.quote or buf.find(b'"', done, done + k) >= 0
                     self.ascii = self.ascii and int(block.max()) < 0x80
                     done += k
                 if done < size or fh.read(1):  # the file changed size while it was read
