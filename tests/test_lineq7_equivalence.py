@@ -6,7 +6,9 @@ full parse) and ``line_first=True``, and holds the two to the same :class:`~dpt_
 frame with its dtypes, the summary with its key order, the status arrays) and to the same bytes in every output
 file, CSV and Parquet. ``DiffResult.line_first`` must say whether the lines were compared: True exactly where both
 versions are UTF-8 CSV files with the same header bytes whose every record is one line (no blank, ragged or
-spanning line), False where that is not so, unchecked (``None`` below) where the contract leaves it open.
+spanning line) and that hold no double quote (the reader declines any file with one: without a quote a line's
+fields depend on its bytes alone), False where that is not so, unchecked (``None`` below) where the contract
+leaves it open.
 
 The cases are mutations of the bytes of clean synthetic pairs (:mod:`dpt_tools.synth`): quoting, line ends,
 byte-order marks, line breaks and bare carriage returns inside values, blank, empty and ragged lines, stray quotes,
@@ -40,7 +42,7 @@ from pandas.testing import assert_frame_equal
 
 from dpt_tools.config import Settings
 from dpt_tools.diff import DiffResult, diff_paths, write_diff_outputs
-from dpt_tools.errors import DptError, IntegrityError
+from dpt_tools.errors import DptError
 from dpt_tools.fields import FIELDS
 from dpt_tools.synth import EXCEL_HEADERS, synth_next_version, synth_roll, write_roll
 
@@ -178,6 +180,8 @@ def run_both(where: Path, old: bytes | Path, new: bytes | Path, settings: Settin
         else:
             (d / name).write_bytes(data)
             paths.append(d / name)
+    if expect and any(b'"' in p.read_bytes() for p in paths):
+        expect = False  # the cases' "True" means: one record per line; a double quote anywhere declines
     full = diff_paths(paths[0], paths[1], settings, by=by, line_first=False)
     fast = diff_paths(paths[0], paths[1], settings, by=by) if default else \
         diff_paths(paths[0], paths[1], settings, by=by, line_first=True)
@@ -329,6 +333,7 @@ def test_quoted_delimiters_in_both(tmp_path, pair):
     assert "alamat" in full.summary["changed_by_field"]
 
 
+@EXTENDED
 def test_quoting_alone_is_no_change(tmp_path, pair):
     """``"BUDI"`` and ``BUDI`` are one value: the lines differ, nothing changed — quotes on some cells, on every
     cell, on the key cells only."""
@@ -337,19 +342,18 @@ def test_quoting_alone_is_no_change(tmp_path, pair):
     some = rng.random((len(old), len(FIELDS))) < 0.3
     keys_only = np.zeros((len(old), len(FIELDS)), dtype=bool)
     keys_only[:, [FIELDS.index(k) for k in KEYS]] = True
-    for quote in (some, *((True, keys_only) if ALL else ())):
+    for quote in (some, True, keys_only):
         full, _ = run_both(tmp_path, render(old), render(old, quote=quote), expect=True)
         assert full.summary["unchanged"] == len(old) and full.changed.empty
 
 
-def test_doubled_quotes_literal_quotes_and_other_characters(tmp_path, pair):
-    """A quote inside a quoted value (doubled), a quote inside an unquoted value (literal to the parser), a value
-    closed and continued (``"AB"C``); U+FEFF, no-break spaces and accented letters inside values."""
+def test_other_characters_then_doubled_and_literal_quotes(tmp_path, pair):
+    """U+FEFF, no-break spaces and accented letters inside values (no quote: line-first); then a quote inside a
+    quoted value (doubled), a quote inside an unquoted value (literal to the parser), a value closed and continued
+    (``"AB"C``)."""
     old, new = pair
     new = new.copy()
     shared = _shared(old, new)
-    for j in shared[1::60]:
-        new.loc[j, "nama"] = 'BUDI "BUBU" ' + new.loc[j, "nama"]
     for j in shared[4::90]:
         new.loc[j, "nama"] = "\ufeff" + new.loc[j, "nama"]
     for j in shared[5::90]:
@@ -358,6 +362,9 @@ def test_doubled_quotes_literal_quotes_and_other_characters(tmp_path, pair):
         new.loc[j, "kelurahan"] = new.loc[j, "kelurahan"] + "\u00a0"
     for j in shared[7::90]:
         new.loc[j, "nama"] = "JOSÉ ÑUÑEZ"
+    run_both(tmp_path, render(old), render(new), expect=True)
+    for j in shared[1::60]:
+        new.loc[j, "nama"] = 'BUDI "BUBU" ' + new.loc[j, "nama"]
     ls = lines_of(render(new))
     for j in shared[2::60]:
         ls[j + 1] = edit_cells(ls[j + 1], {FIELDS.index("alamat"): b'JL. "MAWAR" 5',
@@ -474,19 +481,13 @@ def test_one_file_twice_a_link_and_a_prefetch(tmp_path, pair):
     same_result(want, diff_paths(*paths, OPEN, prefetched=prefetch(paths, keep=True)))
 
 
-#: the line-first reader's key parse (newlines_in_values=False, 1 MiB blocks) takes this file for one record per
-#: line; parsing its changed lines again then raises IntegrityError (reported to the lead, session 7)
-BLOCK_BUG = pytest.mark.xfail(strict=True, raises=IntegrityError,
-                              reason="line-first accepts an unclosed quote at pyarrow's 1 MiB block boundary; "
-                                     "remove this mark once read_csv_lines declines it")
-
-
-@pytest.mark.parametrize("at", [pytest.param(0, marks=BLOCK_BUG), ext(-1), ext(1)])
+@pytest.mark.parametrize("at", [0, ext(-1), ext(1)])
 def test_a_stray_quote_at_the_parsers_block_boundary(tmp_path, pair, at):
     """pyarrow parses in 1 MiB blocks. A quote opened on the line that holds byte 1 MiB (``at=0``; the line
     before and after it with ``at=-1/1``) and never closed: the full parse finds the lines it swallowed and reads
     the file again with quotes taken literally (a note says so). A parse whose blocks end at line ends regardless
-    of quotes closes the value at the block's end and sees nothing wrong."""
+    of quotes closes the value at the block's end and sees nothing wrong (before main f8469af the line-first path
+    took this file, then raised IntegrityError parsing the changed lines again, or differed silently)."""
     old, new = pair
     old, new = old.copy(), new.copy()
     old["CATATAN"] = new["CATATAN"] = "x" * 600  # > 1 MiB from 1600 rows
@@ -713,11 +714,20 @@ def test_refusals_are_the_same(tmp_path, pair):
 
 
 # =============================================================================================== 7. matching
-def test_messy_rolls(tmp_path, messy):
-    """Planted problems: invalid and repeated NIKs, twins, duplicates, missing values."""
+@pytest.mark.parametrize("quotes", [False, ext(True)])
+def test_messy_rolls(tmp_path, messy, quotes):
+    """Planted problems: invalid and repeated NIKs, twins, duplicates, missing values (their double quotes made
+    single quotes and ``;``-separated, values with a comma need no quotes: the lines are compared; unless
+    ``quotes``)."""
     old, new = messy
+    delim = ","
+    if not quotes:
+        old, new = (df.apply(lambda c: c.str.replace('"', "'", regex=False)) for df in (old, new))
+        delim = ";"
+    a, b = render(old, delim=delim), render(new, delim=delim)
+    assert quotes or b'"' not in a + b
     expect = None if keys_all_empty(old) or keys_all_empty(new) else True
-    full, _ = run_both(tmp_path, render(old), render(new), Settings(), by="kecamatan", expect=expect)
+    full, _ = run_both(tmp_path, a, b, Settings(), by="kecamatan", expect=expect)
     assert len(full.unmatched) and full.summary["matched_by_person_key"]
 
 
@@ -747,13 +757,15 @@ def test_repeated_missing_and_corrected_niks(tmp_path, pair):
         v.loc[m, "tanggal_lahir"] = ""
     old = pd.concat([old, old.loc[[a, b, 40, 40]]], ignore_index=True)  # lines repeated in old
     new = pd.concat([new, new.loc[[40]]], ignore_index=True)  # and in new
-    # the new version's lines shuffled and quoted here and there
+    # the new version's lines shuffled (and with LINEQ_ALL quoted here and there)
     new = new.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    quote = np.random.default_rng(3).random((len(new), len(FIELDS))) < 0.1
-    full, _ = run_both(tmp_path, render(old), render(new, quote=quote), expect=True)
+    full, _ = run_both(tmp_path, render(old), render(new), expect=True)
     assert full.summary["nik_changed"] >= 1 and full.summary["unmatched_old"] and full.summary["unmatched_new"]
     assert set(full.unmatched["reason"]) >= {"key_repeated", "no_match", "key_incomplete"}
     assert full.summary["moved"] >= 1 and full.summary["matched_by_person_key"] >= 3
+    if ALL:
+        quote = np.random.default_rng(3).random((len(new), len(FIELDS))) < 0.1
+        run_both(tmp_path, render(old), render(new, quote=quote), expect=False)
 
 
 # =============================================================================================== 8. rows without keys
@@ -842,8 +854,10 @@ def test_random_pairs(small, data):
     in_new = data.draw(st.lists(st.booleans(), min_size=n, max_size=n).filter(any), label="in_new")
     old = small[np.asarray(in_old)].reset_index(drop=True)
     new = small[np.asarray(in_new)].sample(frac=1.0, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
-    rare = data.draw(st.booleans(), label="allow line breaks")
-    kinds = _KINDS if rare else _KINDS[:-2]
+    # plain: no quote, blank line or line break anywhere (the lines are compared); else anything goes
+    plain = data.draw(st.booleans(), label="plain")
+    rare = not plain and data.draw(st.booleans(), label="allow line breaks")
+    kinds = _KINDS if rare else tuple(k for k in _KINDS[:-2] if not plain or k not in ("comma", "quote"))
     edits = data.draw(st.lists(st.tuples(st.sampled_from(["old", "new"]), st.integers(0, n - 1),
                                          st.sampled_from(FIELDS), st.sampled_from(kinds)), max_size=12), label="edits")
     frames = {"old": old.copy(), "new": new.copy()}
@@ -855,9 +869,12 @@ def test_random_pairs(small, data):
     extra = data.draw(st.booleans(), label="extra column")
     delim = data.draw(st.sampled_from([",", ";", "\t", "|"]), label="delimiter")
     delim_new = delim if data.draw(st.integers(0, 9), label="same delimiter") else ";" if delim != ";" else ","
-    blobs, facts = {}, {}
+    blobs, facts, shared = {}, {}, {}
     for side in ("old", "new"):
         f = data.draw(_FILE, label=side)
+        if plain:  # the same header bytes too (BOM, line end); the mixed line ends drawn apart per file
+            f = {**shared.get("old", f), "quote": "none", "blank": [], "final": f["final"]}
+            shared.setdefault("old", f)
         df = frames[side]
         fields = list(FIELDS)
         if extra:
@@ -866,7 +883,7 @@ def test_random_pairs(small, data):
         quote: np.ndarray | bool = {"none": False, "all": True,
                                     "random": rng.random((len(df), len(fields))) < 0.3}[f["quote"]]
         eol = f["eol"] if f["eol"] != "mixed" else \
-            ["\r\n" if x else "\n" for x in rng.random(len(df) + 1) < 0.5]
+            ["\n"] + ["\r\n" if x else "\n" for x in rng.random(len(df)) < 0.5]
         blob = render(df, fields=fields, delim=delim if side == "old" else delim_new, eol=eol, bom=f["bom"],
                       quote=quote, final=f["final"])
         # before the last line at the latest: an empty line after a last line without a line end would end it
@@ -874,7 +891,7 @@ def test_random_pairs(small, data):
         for b in blanks:
             blob = insert_lines(blob, b, b"\n")
         blobs[side] = blob
-        facts[side] = {"head": lines_of(blob)[0], "blank": bool(blanks),
+        facts[side] = {"head": lines_of(blob)[0], "blank": bool(blanks), "quote": b'"' in blob,
                        "spans": any(("\n" in str(v) or "\r" in str(v)) for v in df.to_numpy().ravel()),
                        "keyless": keys_all_empty(df)}
 
@@ -882,7 +899,7 @@ def test_random_pairs(small, data):
         return head.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
 
     expect: Expect = None
-    if any(facts[s]["blank"] or facts[s]["spans"] for s in facts):
+    if any(facts[s]["blank"] or facts[s]["spans"] or facts[s]["quote"] for s in facts):
         expect = False
     elif cells(facts["old"]["head"]) != cells(facts["new"]["head"]):
         expect = False  # another delimiter
