@@ -13,7 +13,7 @@ break, or a quote never closed), a blank or ragged line, a row whose key columns
 all-empty record), no NIK column. A file holding a double quote is parsed by the reader that follows quotes across
 lines and blocks (``newlines_in_values``), as the whole-file reader does: the reader that ends a record at every line
 end would close a quote left open at the end of one of its 1 MiB blocks, so the whole file and a few of its lines
-parsed again could disagree. Nothing here imports pandas.
+parsed again could disagree.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 KEY_FIELDS = ("nik", "jenis_kelamin", "kecamatan", "kelurahan", "tps")
 #: bytes scanned for line ends per numpy pass (a boolean temporary of this size, reused)
 _SCAN_BLOCK = 1 << 20
+
+
 @dataclass
 class LineIndex:
     """A CSV file's bytes and where each of its records lies: record ``i`` is the line
