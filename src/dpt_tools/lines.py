@@ -8,12 +8,12 @@ regions it counts (:data:`KEY_FIELDS`) —, compares each matched pair's raw lin
 for the few lines that differ or have no partner (:meth:`LineIndex.parse`). Exact: no hash decides anything.
 
 :func:`read_csv_lines` declines (returns None, and the caller parses the whole file as usual) wherever that premise
-is not proven: not UTF-8, a double quote anywhere, a bare carriage return (pyarrow ends a line there), a blank or
-ragged line, a row whose key columns are all empty (it might be an all-empty record), no NIK column. A quote is
-enough to decline: a quoted value may hold a line break, and pyarrow's reading of an unclosed quote depends on where
-its 1 MiB blocks end — the whole file and a few of its lines parsed again could then disagree. Without a quote (and
-without escapes, which the readers never use) a line's fields depend on its bytes alone. Nothing here imports
-pandas.
+is not proven: not UTF-8, a bare carriage return (pyarrow ends a line there), a record spanning lines (a quoted line
+break, or a quote never closed), a blank or ragged line, a row whose key columns are all empty (it might be an
+all-empty record), no NIK column. A file holding a double quote is parsed by the reader that follows quotes across
+lines and blocks (``newlines_in_values``), as the whole-file reader does: the reader that ends a record at every line
+end would close a quote left open at the end of one of its 1 MiB blocks, so the whole file and a few of its lines
+parsed again could disagree.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 KEY_FIELDS = ("nik", "jenis_kelamin", "kecamatan", "kelurahan", "tps")
 #: bytes scanned for line ends per numpy pass (a boolean temporary of this size, reused)
 _SCAN_BLOCK = 1 << 20
+
+
 @dataclass
 class LineIndex:
     """A CSV file's bytes and where each of its records lies: record ``i`` is the line
@@ -46,6 +48,8 @@ class LineIndex:
     offsets: np.ndarray  # int64, one more than the records
     delimiter: str
     ncols: int
+    #: the file holds a double quote: parsed by the reader that follows quotes across lines (see the module's docs)
+    quoted: bool = False
 
     @property
     def n(self) -> int:
@@ -85,7 +89,7 @@ class LineIndex:
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names, block_size=max(1 << 20, 2 * longest)),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, quote_char='"', double_quote=True,
-                                             newlines_in_values=False, ignore_empty_lines=False),
+                                             newlines_in_values=self.quoted, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), include_columns=[names[i] for i in columns],
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -144,8 +148,9 @@ def read_csv_lines(data: bytes | mmap.mmap, name: str, column_map: dict[str, str
     from . import load
 
     head, _ = load.sniff_csv(data[:load.SNIFF_BYTES], name, complete=len(data) <= load.SNIFF_BYTES)
-    if head.encoding != "utf-8" or (scan.quote if scan is not None else data.find(b'"') >= 0):
+    if head.encoding != "utf-8":
         return None
+    quoted = bool(scan.quote if scan is not None else data.find(b'"') >= 0)
     mapped = load.map_headers(head.header, column_map, preferred)
     keys = sorted(i for i, fld in mapped.items() if fld in KEY_FIELDS)
     if "nik" not in mapped.values():
@@ -154,8 +159,9 @@ def read_csv_lines(data: bytes | mmap.mmap, name: str, column_map: dict[str, str
     index = index_lines(data, head.header_lines, head.delimiter, ncols, scan)
     if index is None:
         return None
-    try:  # one line, one record: the faster parser that ends a record at every line end
-        table, bad = load._read_csv_table(pa.py_buffer(data), head.delimiter, ncols, threads=False, multiline=False,
+    index.quoted = quoted
+    try:  # without a quote, the faster parser that ends a record at every line end
+        table, bad = load._read_csv_table(pa.py_buffer(data), head.delimiter, ncols, threads=False, multiline=quoted,
                                          header_lines=head.header_lines, include=keys)
     except pa.ArrowInvalid:
         return None
