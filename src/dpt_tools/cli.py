@@ -14,11 +14,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from . import __version__
 from .config import FAIL_ON, PROFILES, Settings, load_settings, parse_map_options
@@ -85,6 +86,10 @@ def _settings(ctx_opts: dict[str, Any]) -> Settings:
 
 
 def _console(stderr: bool = False) -> Console:
+    """A rich console, imported here: ``dpt diff`` starts reading its files before anything it does not need at once
+    is imported, and rich is only needed to print."""
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
@@ -312,6 +317,8 @@ def synth(rows: int, seed: int, out_path: str, truth_path: str | None, style: st
             write_json(truth2, Path(next_path).with_suffix(".truth.json"))
     except (DptError, ValueError) as exc:
         raise _problem(exc) from exc
+    from rich.markup import escape
+
     _console(stderr=True).print(f"{len(df):,} rows → {escape(shown(out_path))}")
 
 
