@@ -135,8 +135,9 @@ class InputFile(threading.Thread):
         return self.hexdigest
 
 
-#: bytes read per step by :class:`LineFile` (hashed and scanned while they are in the processor's cache)
-READ_BLOCK = 4 << 20
+#: bytes read per step by :class:`LineFile`, hashed and scanned while they are in the processor's cache (per 180 MB
+#: file: 0.27-0.29 CPU-s in steps of 128-512 KB, 0.34 in steps of 4 MB)
+READ_BLOCK = 256 << 10
 
 
 def _memory(size: int) -> mmap.mmap | bytearray:
