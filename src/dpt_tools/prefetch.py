@@ -163,15 +163,15 @@ class LineFile(InputFile):
     def __init__(self, path: str) -> None:
         self.ends: Any = None  # numpy int64 array of the \n positions, once read
         self.carriage_return = False
-        self.quote = False
         self.ascii = True
-        super().__init__(path, hash_on_read=True, keep=True)
+        super().__init__(path, hash_on_read=True, keep=True)  # self.quote: None until the file is read
 
     def run(self) -> None:
         import numpy as np  # here, not at the module's top: the read starts before the command imports numpy
 
         h = hashlib.sha256()
         ends: list[Any] = []
+        quote = False
         try:
             with open(self.path, "rb", buffering=0) as fh:
                 size = os.fstat(fh.fileno()).st_size
@@ -184,7 +184,7 @@ class LineFile(InputFile):
                     h.update(view[done:done + k])
                     ends.append(np.flatnonzero(block == 10) + done)
                     self.carriage_return = self.carriage_return or buf.find(b"\r", done, done + k) >= 0
-                    self.quote = self.quote or buf.find(b'"', done, done + k) >= 0
+                    quote = quote or buf.find(b'"', done, done + k) >= 0
                     self.ascii = self.ascii and int(block.max()) < 0x80
                     done += k
                 if done < size or fh.read(1):  # the file changed size while it was read
@@ -195,6 +195,7 @@ class LineFile(InputFile):
             return
         self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
         self.hexdigest = h.hexdigest()
+        self.quote = quote
         self._data = buf  # type: ignore[assignment]
         self._read.set()
 
