@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dpt_tools.lines import LineFile, index_lines, read_csv_lines
+from dpt_tools.lines import LineFile, read_csv_lines
 from dpt_tools.load import read_csv_strings
 from dpt_tools.synth import synth_roll, write_roll
 
@@ -138,11 +138,3 @@ def test_a_record_parsed_from_its_line_is_the_whole_file_record(tmp_path_factory
     assert again.equals(whole.table.take(pos))
     assert read.lines.parse_all(range(7)).equals(whole.table)
     assert read.table.equals(whole.table.select([0, 2, 4, 5, 6]))
-
-
-def test_index_lines_without_a_scan_agrees_with_the_scan(tmp_path: Path) -> None:
-    data = _rows(30).replace(b"\n", b"\r\n")
-    f = _scan(tmp_path, data)
-    a, b = index_lines(data, 1, ",", 7), index_lines(f.data(), 1, ",", 7, f)
-    assert a is not None and b is not None and a.offsets.tolist() == b.offsets.tolist()
-    assert index_lines(data.replace(b"BUDI 3", b"BU\rDI 3"), 1, ",", 7) is None

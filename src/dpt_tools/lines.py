@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Fields parsed for every row on the line-first path: the NIK (matching), sex and the regions (the tallies).
 KEY_FIELDS = ("nik", "jenis_kelamin", "kecamatan", "kelurahan", "tps")
-#: bytes scanned for line ends per numpy pass (a boolean temporary of this size, reused)
+#: bytes scanned for carriage returns per numpy pass (a boolean temporary of this size, reused)
 _SCAN_BLOCK = 1 << 20
 
 
@@ -98,13 +98,6 @@ class LineIndex:
         return table
 
 
-def _line_ends(data: bytes | mmap.mmap) -> np.ndarray:
-    """Positions of every ``\\n`` byte, scanned block by block (no temporary the size of the file)."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    parts = [np.flatnonzero(buf[i:i + _SCAN_BLOCK] == 10) + i for i in range(0, len(buf), _SCAN_BLOCK)]
-    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, dtype=np.int64)
-
-
 def _bare_carriage_return(data: bytes | mmap.mmap) -> bool:
     """True when a ``\\r`` stands anywhere but right before a ``\\n`` (pyarrow would end a line there)."""
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -114,13 +107,13 @@ def _bare_carriage_return(data: bytes | mmap.mmap) -> bool:
 
 
 def index_lines(data: bytes | mmap.mmap, header_lines: int, delimiter: str, ncols: int,
-                scan: LineFile | None = None) -> LineIndex | None:
+                scan: LineFile) -> LineIndex | None:
     """Where each data line lies (after ``header_lines`` lines of header), or None when a line end is not what
-    pyarrow takes it to be (a bare ``\r``), the file holds no data line, or a line is not UTF-8. ``scan``: the
-    :class:`LineFile` that read ``data``, which already found the line ends."""
-    if (scan.carriage_return if scan is not None else data.find(b"\r") >= 0) and _bare_carriage_return(data):
+    pyarrow takes it to be (a bare ``\\r``), the file holds no data line, or a line is not UTF-8. ``scan``: the
+    :class:`~dpt_tools.prefetch.LineFile` that read ``data`` and found its line ends."""
+    if scan.carriage_return and _bare_carriage_return(data):
         return None
-    ends = scan.ends if scan is not None and scan.ends is not None else _line_ends(data)
+    ends = scan.ends
     if len(ends) < header_lines:
         return None
     offsets = ends[header_lines - 1:] + 1
@@ -129,7 +122,7 @@ def index_lines(data: bytes | mmap.mmap, header_lines: int, delimiter: str, ncol
     if len(offsets) < 2:
         return None
     index = LineIndex(data, offsets, delimiter, ncols)  # type: ignore[arg-type]
-    if scan is None or not scan.ascii:
+    if not scan.ascii:
         try:
             lines = index.lines()
             lines.cast(pa.large_string() if lines.type == pa.large_binary() else pa.string())
@@ -139,18 +132,19 @@ def index_lines(data: bytes | mmap.mmap, header_lines: int, delimiter: str, ncol
 
 
 def read_csv_lines(data: bytes | mmap.mmap, name: str, column_map: dict[str, str] | None = None,
-                   preferred: Collection[str] = (), scan: LineFile | None = None) -> RawRead | None:
+                   preferred: Collection[str] = (), *, scan: LineFile) -> RawRead | None:
     """CSV bytes → the :data:`KEY_FIELDS` columns of every record (table columns ``c<index>``, the other columns
     not parsed) with the file's :class:`LineIndex` in ``RawRead.lines``; None where the line-first premise does not
     hold (see the module's docs): the caller then reads the file whole (:func:`~dpt_tools.load.read_csv_strings`),
     which also words any problem with it. ``column_map``/``preferred``: the settings' mapping (``--map``), which
-    decides the key columns as :func:`~dpt_tools.load.map_headers` does."""
+    decides the key columns as :func:`~dpt_tools.load.map_headers` does; ``scan``: the
+    :class:`~dpt_tools.prefetch.LineFile` that read ``data``."""
     from . import load
 
     head, _ = load.sniff_csv(data[:load.SNIFF_BYTES], name, complete=len(data) <= load.SNIFF_BYTES)
     if head.encoding != "utf-8":
         return None
-    quoted = bool(scan.quote if scan is not None else data.find(b'"') >= 0)
+    quoted = bool(scan.quote)
     mapped = load.map_headers(head.header, column_map, preferred)
     keys = sorted(i for i, fld in mapped.items() if fld in KEY_FIELDS)
     if "nik" not in mapped.values():

@@ -898,20 +898,17 @@ class _ParseAhead(threading.Thread):
         try:
             if self.max_rows is not None and _estimated_rows(data, self.kind) > self.max_rows:
                 return  # a roll that will be read in parts: a whole parse would hold it all in memory
-            if self.lines is not None and self.kind == "csv":
+            if self.lines is not None and self.kind == "csv" and isinstance(self.early, prefetch.LineFile):
                 from .lines import read_csv_lines
 
-                scan = self.early if isinstance(self.early, prefetch.LineFile) else None
-                self.read = read_csv_lines(data, self.path, *self.lines, scan=scan)
-                if self.read is None and not isinstance(data, bytes):  # not line by line: parsed as usual
-                    quote = scan.quote if scan is not None else data.find(b'"') >= 0
+                self.read = read_csv_lines(data, self.path, *self.lines, scan=self.early)
+                if self.read is None:  # not line by line: parsed from the file as usual, the bytes let go
                     del data
-                    self.read = read_path_strings(self.path, self.kind, quote, self.threads)
+                    self.read = read_path_strings(self.path, self.kind, self.early.quote, self.threads)
                     if self.read is None:  # the whole-file reader words the problem (or reads it as cp1252)
                         self.read = _parse_bytes(read_input_bytes(self.path)[0], self.path, self.kind)
-                    return
-            if self.read is None:
-                self.read = _parse_bytes(data, self.path, self.kind)
+                return
+            self.read = _parse_bytes(data, self.path, self.kind)
         except BaseException as exc:  # raised by the caller, where the parse would have raised it
             self.error = exc
 
