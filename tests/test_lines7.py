@@ -138,3 +138,26 @@ def test_a_record_parsed_from_its_line_is_the_whole_file_record(tmp_path_factory
     assert again.equals(whole.table.take(pos))
     assert read.lines.parse_all(range(7)).equals(whole.table)
     assert read.table.equals(whole.table.select([0, 2, 4, 5, 6]))
+
+
+def test_a_file_too_big_to_hold_is_parsed_from_its_path(tmp_path: Path, monkeypatch) -> None:
+    """No memory for a file's bytes: the reading thread says so (it never leaves the parse waiting) and the diff
+    scans and parses that file from its path, with the same result."""
+    from dpt_tools import prefetch
+    from dpt_tools.config import Settings
+    from dpt_tools.diff import diff_paths
+
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_bytes(_rows(300))
+    new.write_bytes(_rows(300).replace(b"BUDI 7,", b"BUDI TUJUH,"))
+    want = diff_paths(str(old), str(new), Settings(), line_first=False)
+
+    def no_memory(size: int) -> bytearray:
+        raise MemoryError
+
+    monkeypatch.setattr(prefetch, "_memory", no_memory)
+    f = LineFile(str(old))
+    f.join(timeout=10)
+    assert not f.is_alive() and isinstance(f.error, MemoryError) and f.data() is None
+    got = diff_paths(str(old), str(new), Settings())
+    assert not got.line_first and got.summary == want.summary and got.summary["changed"] == 1

@@ -68,7 +68,7 @@ from .load import (
 from .names import fold_names
 from .nik import holds_digit_run, mask_id, mask_ids_in_str, mask_ids_in_text
 from .output import atomic_paths, write_frame, write_json
-from .prefetch import InputFile, prefetch
+from .prefetch import InputFile, LineFile, prefetch
 from .regions import comparison_key
 from .runtime import use_fast_allocator  # noqa: F401  (re-exported)
 
@@ -434,6 +434,8 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
     kind = input_kind(path, fmt)
     ahead = take_ahead(path, kind)  # parsed while the command was still importing (see load.parse_ahead)
     source = ahead.early if ahead is not None else prefetched or prefetch([path], keep=False).get(path)
+    if isinstance(source, LineFile) and isinstance(source.error, MemoryError):
+        source = prefetch([path], keep=False).get(path)  # too big to hold in memory: scanned, parsed from its path
     if ahead is None and source is not None and not (source.data() is not None if source.keep else source.opened()):
         source = None  # it could not be read: read again below, for the loader's own message
     read = ahead.read if ahead is not None else None

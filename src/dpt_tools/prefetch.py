@@ -189,8 +189,8 @@ class LineFile(InputFile):
                     done += k
                 if done < size or fh.read(1):  # the file changed size while it was read
                     raise OSError(f"{self.path}: the file changed while it was read")
-        except OSError as exc:
-            self.error = exc
+        except (OSError, MemoryError) as exc:  # MemoryError: too big to hold; the caller parses it from its path
+            self.error = exc  # type: ignore[assignment]
             self._read.set()
             return
         self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
