@@ -38,7 +38,7 @@ class InputFile(threading.Thread):
         self.stat = os.stat(path)
         self._read = threading.Event()
         self._data: bytes | None = None
-        self.error: OSError | None = None
+        self.error: Exception | None = None
         self.hexdigest = ""
         #: (``keep=False``) whether the file holds a double quote; None until the whole file has been scanned
         self.quote: bool | None = None
@@ -53,7 +53,7 @@ class InputFile(threading.Thread):
         try:
             with open(self.path, "rb") as fh:
                 data = fh.read()
-        except OSError as exc:
+        except (OSError, MemoryError) as exc:  # reported, never a thread that dies and leaves a reader waiting
             self.error = exc
             self._read.set()
             return
@@ -189,8 +189,9 @@ class LineFile(InputFile):
                     done += k
                 if done < size or fh.read(1):  # the file changed size while it was read
                     raise OSError(f"{self.path}: the file changed while it was read")
-        except (OSError, MemoryError) as exc:  # MemoryError: too big to hold; the caller parses it from its path
-            self.error = exc  # type: ignore[assignment]
+        except Exception as exc:  # reported, never a thread that dies and leaves the parse waiting
+            # (MemoryError: too big to hold, the diff parses the file from its path; anything else: read it again)
+            self.error = exc
             self._read.set()
             return
         self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
