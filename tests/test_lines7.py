@@ -161,3 +161,19 @@ def test_a_file_too_big_to_hold_is_parsed_from_its_path(tmp_path: Path, monkeypa
     assert not f.is_alive() and isinstance(f.error, MemoryError) and f.data() is None
     got = diff_paths(str(old), str(new), Settings())
     assert not got.line_first and got.summary == want.summary and got.summary["changed"] == 1
+
+
+@pytest.mark.parametrize("tail, bare", [(b"\r\nX,Y\r\n", False), (b"\rX,Y\r\n", True), (b"X\r", True),
+                                        (b"\r\n", False)])
+def test_a_bare_carriage_return_is_found_across_read_steps(tmp_path: Path, monkeypatch, tail: bytes,
+                                                           bare: bool) -> None:
+    """The read is cut in steps; a ``\\r`` at the end of one step is judged by the first byte of the next (or the
+    file's end)."""
+    from dpt_tools import prefetch
+
+    monkeypatch.setattr(prefetch, "READ_BLOCK", 64)
+    head = b"a,b\r\n" + b"x" * (64 - 5 - 1) + b","  # the step ends right before the tail
+    for shift in range(3):  # the \r at the step's last byte, and one or two bytes later
+        f = _scan(tmp_path, head[shift:] + tail, name=f"r{shift}.csv")
+        assert f.error is None and f.carriage_return
+        assert f.bare_carriage_return == bare, (shift, tail)

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import mmap
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from .errors import IntegrityError
 from .prefetch import LineFile
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
 
 #: Fields parsed for every row on the line-first path: the NIK (matching), sex and the regions (the tallies).
 KEY_FIELDS = ("nik", "jenis_kelamin", "kecamatan", "kelurahan", "tps")
-#: bytes scanned for carriage returns per numpy pass (a boolean temporary of this size, reused)
-_SCAN_BLOCK = 1 << 20
 
 
 @dataclass
@@ -50,6 +47,7 @@ class LineIndex:
     ncols: int
     #: the file holds a double quote: parsed by the reader that follows quotes across lines (see the module's docs)
     quoted: bool = False
+    _lines: pa.Array | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -61,11 +59,13 @@ class LineIndex:
         return self.data[:int(self.offsets[0])]
 
     def lines(self) -> pa.Array:
-        """Every record's line as one binary array over the file's bytes (no copy)."""
-        large = int(self.offsets[-1]) >= 2**31 - 1
-        offsets = self.offsets.astype(np.int64 if large else np.int32)
-        return pa.Array.from_buffers(pa.large_binary() if large else pa.binary(), self.n,
-                                     [None, pa.py_buffer(offsets), pa.py_buffer(self.data)])
+        """Every record's line as one binary array over the file's bytes (no copy of them; made once)."""
+        if self._lines is None:
+            large = int(self.offsets[-1]) >= 2**31 - 1
+            offsets = self.offsets.astype(np.int64 if large else np.int32)
+            self._lines = pa.Array.from_buffers(pa.large_binary() if large else pa.binary(), self.n,
+                                                [None, pa.py_buffer(offsets), pa.py_buffer(self.data)])
+        return self._lines
 
     def parse(self, pos: np.ndarray, columns: Collection[int]) -> pa.Table:
         """The records at ``pos`` (increasing, distinct) parsed again from their lines: the all-string columns
@@ -84,26 +84,14 @@ class LineIndex:
         return self._read(body, columns, self.n, int(np.diff(self.offsets).max()))
 
     def _read(self, body: pa.Buffer, columns: Collection[int], rows: int, longest: int) -> pa.Table:
-        names = [f"c{i}" for i in range(self.ncols)]
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(use_threads=False, column_names=names, block_size=max(1 << 20, 2 * longest)),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, quote_char='"', double_quote=True,
-                                             newlines_in_values=self.quoted, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), include_columns=[names[i] for i in columns],
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
-        if table.num_rows != rows:
-            raise IntegrityError(f"{rows} lines parsed again gave {table.num_rows} records")
+        """``body`` (whole lines, no header) read by the whole-file reader's rules; every line must give a record."""
+        from .load import _read_csv_table
+
+        table, bad = _read_csv_table(body, self.delimiter, self.ncols, threads=False, multiline=self.quoted,
+                                     block_size=max(1 << 20, 2 * longest), header_lines=0, include=list(columns))
+        if bad or table.num_rows != rows:
+            raise IntegrityError(f"{rows} lines parsed again gave {table.num_rows} records and {len(bad)} ragged")
         return table
-
-
-def _bare_carriage_return(data: bytes | mmap.mmap) -> bool:
-    """True when a ``\\r`` stands anywhere but right before a ``\\n`` (pyarrow would end a line there)."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    at = np.concatenate([np.flatnonzero(buf[i:i + _SCAN_BLOCK] == 13) + i
-                         for i in range(0, len(buf), _SCAN_BLOCK)])
-    return bool(len(at)) and (int(at[-1]) + 1 >= len(buf) or bool((buf[at + 1] != 10).any()))
 
 
 def index_lines(data: bytes | mmap.mmap, header_lines: int, delimiter: str, ncols: int,
@@ -111,7 +99,7 @@ def index_lines(data: bytes | mmap.mmap, header_lines: int, delimiter: str, ncol
     """Where each data line lies (after ``header_lines`` lines of header), or None when a line end is not what
     pyarrow takes it to be (a bare ``\\r``), the file holds no data line, or a line is not UTF-8. ``scan``: the
     :class:`~dpt_tools.prefetch.LineFile` that read ``data`` and found its line ends."""
-    if scan.carriage_return and _bare_carriage_return(data):
+    if scan.bare_carriage_return:
         return None
     ends = scan.ends
     if len(ends) < header_lines:

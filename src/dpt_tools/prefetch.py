@@ -156,13 +156,14 @@ def _memory(size: int) -> mmap.mmap | bytearray:
 
 class LineFile(InputFile):
     """An input file read whole into memory for the line-first reader, in one pass of :data:`READ_BLOCK` steps that
-    also computes its sha256, where its ``\\n`` bytes are, and whether it holds a ``\\r``, a double quote or a byte
-    that is not ASCII (each block while it is in the cache). The bytes are the ones hashed and parsed
-    (:mod:`dpt_tools.lines`)."""
+    also computes its sha256, where its ``\\n`` bytes are, and whether it holds a ``\\r`` (and one not right before a
+    ``\\n``, where pyarrow would end a line), a double quote or a byte that is not ASCII (each block while it is in the
+    cache). The bytes are the ones hashed and parsed (:mod:`dpt_tools.lines`)."""
 
     def __init__(self, path: str) -> None:
         self.ends: Any = None  # numpy int64 array of the \n positions, once read
         self.carriage_return = False
+        self.bare_carriage_return = False
         self.ascii = True
         super().__init__(path, hash_on_read=True, keep=True)  # self.quote: None until the file is read
 
@@ -171,7 +172,7 @@ class LineFile(InputFile):
 
         h = hashlib.sha256()
         ends: list[Any] = []
-        quote = False
+        quote = bare = after_cr = False  # after_cr: the block before ended with a \r
         try:
             with open(self.path, "rb", buffering=0) as fh:
                 size = os.fstat(fh.fileno()).st_size
@@ -183,7 +184,12 @@ class LineFile(InputFile):
                     block = arr[done:done + k]
                     h.update(view[done:done + k])
                     ends.append(np.flatnonzero(block == 10) + done)
-                    self.carriage_return = self.carriage_return or buf.find(b"\r", done, done + k) >= 0
+                    bare = bare or (after_cr and block[0] != 10)
+                    if buf.find(b"\r", done, done + k) >= 0:
+                        self.carriage_return = True
+                        cr = np.flatnonzero(block[:-1] == 13)  # each followed by a byte of this block
+                        bare = bare or bool((block[cr + 1] != 10).any())
+                    after_cr = bool(block[-1] == 13)
                     quote = quote or buf.find(b'"', done, done + k) >= 0
                     self.ascii = self.ascii and int(block.max()) < 0x80
                     done += k
@@ -197,6 +203,7 @@ class LineFile(InputFile):
         self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
         self.hexdigest = h.hexdigest()
         self.quote = quote
+        self.bare_carriage_return = bare or after_cr
         self._data = buf  # type: ignore[assignment]
         self._read.set()
 
