@@ -178,6 +178,8 @@ def cli() -> None:
     Example:
         dpt validate sample_data/dpt_pangkalpinang_sample.csv --out out/
     """
+    if click.get_current_context().invoked_subcommand == "diff":
+        return  # diff starts reading its inputs first, in child processes forked before pyarrow starts threads
     from .runtime import use_fast_allocator
 
     use_fast_allocator()
@@ -396,6 +398,9 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     from .prefetch import diff_inputs
 
     early = diff_inputs(old, new)  # read (sha256) on the other core while the library loads
+    from .runtime import use_fast_allocator  # imports pyarrow (and its threads): after the readers were forked
+
+    use_fast_allocator()
     settings = _settings({**opts, "fmt": fmt, "no_mask": no_mask})
     from .load import forget_ahead, start_diff_reads  # pyarrow, not pandas: both parses run beside the other imports
 

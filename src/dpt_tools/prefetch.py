@@ -17,12 +17,15 @@ refused (see :meth:`InputFile.changed`): the result would describe a file that n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import os
 import threading
 from collections.abc import Iterable
 from typing import Any
+
+from . import childread
 
 
 class InputFile(threading.Thread):
@@ -160,16 +163,21 @@ class LineFile(InputFile):
     ``\\n``, where pyarrow would end a line), a double quote or a byte that is not ASCII (each block while it is in the
     cache). The bytes are the ones hashed and parsed (:mod:`dpt_tools.lines`)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, child: childread.Child | None = None) -> None:
         self.ends: Any = None  # numpy int64 array of the \n positions, once read
         self.carriage_return = False
         self.bare_carriage_return = False
         self.ascii = True
+        #: the child process reading the file (:mod:`dpt_tools.childread`); None: read on this object's thread
+        self.child = child
         super().__init__(path, hash_on_read=True, keep=True)  # self.quote: None until the file is read
 
     def run(self) -> None:
         import numpy as np  # here, not at the module's top: the read starts before the command imports numpy
 
+        if self.child is not None:
+            self._from_child(self.child, np)
+            return
         h = hashlib.sha256()
         ends: list[Any] = []
         quote = bare = after_cr = False  # after_cr: the block before ended with a \r
@@ -206,6 +214,28 @@ class LineFile(InputFile):
         self.bare_carriage_return = bare or after_cr
         self._data = buf  # type: ignore[assignment]
         self._read.set()
+
+    def _from_child(self, child: childread.Child, np: Any) -> None:
+        """Wait for the child that reads the file, then find its line ends here (numpy, a few MB at a time)."""
+        try:
+            facts = child.result()
+            if len(child.memory) != self.stat.st_size:
+                raise OSError(f"{self.path}: the file changed while it was read")
+        except Exception as exc:  # MemoryError: too big to hold (parsed from its path); else read again
+            self.error = exc
+            self._read.set()
+            return
+        arr = np.frombuffer(child.memory, dtype=np.uint8)
+        ends = [np.flatnonzero(arr[at:at + ENDS_STEP] == 10) + at for at in range(0, len(arr), ENDS_STEP)]
+        self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
+        self.hexdigest, self.quote, self.ascii = facts.hexdigest, facts.quote, facts.ascii
+        self.carriage_return, self.bare_carriage_return = facts.carriage_return, facts.bare_carriage_return
+        self._data = child.memory  # type: ignore[assignment]
+        self._read.set()
+
+
+#: bytes scanned for line ends per numpy call on a file read by a child (one 8 MB temporary, reused)
+ENDS_STEP = 8 << 20
 
 
 def prefetch(paths: Iterable[str], hash_on_read: bool = False, keep: bool = True) -> dict[str, InputFile]:
@@ -249,11 +279,22 @@ def diff_inputs(old: str, new: str, line_first: bool = True) -> dict[str, InputF
         lines = False  # the readers word the problem
     if not lines:
         return prefetch(paths, keep=False)
+    children: dict[str, childread.Child | None] = {}
+    if childread.can_fork():  # every child forked before any thread starts (see dpt_tools.childread)
+        for path in paths:
+            try:
+                children[path] = childread.start(path, os.stat(path).st_size)
+            except OSError:
+                continue  # the reader reports it with the usual message
     out: dict[str, InputFile] = {}
     for path in paths:
         try:
-            out[path] = LineFile(path)
+            out[path] = LineFile(path, children.get(path))
         except OSError:
+            child = children.get(path)
+            if child is not None:  # gone since its child started: that child is waited for, never left behind
+                with contextlib.suppress(Exception):
+                    child.result()
             continue  # the reader reports it with the usual message
     return out
 
