@@ -545,10 +545,18 @@ def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarra
     than pandas or pyarrow hash them. Two different keys may share their low bits (a 16-digit NIK needs 54 bits):
     that is checked (as many distinct low parts as distinct keys, one more sort of the bare keys: numpy's SIMD sort
     of 2M keys takes less than gathering them), and if it happens the keys are replaced by dense codes (one hash
-    pass, same equalities) and packed again."""
+    pass, same equalities) and packed again. None of that where the keys span less than ``2**(63 - bits)`` (a roll of
+    one kabupaten or kota: a NIK begins with its kecamatan's code): each key's offset from the smallest is packed."""
     a, total = len(ko), len(ko) + len(kn)
     bits = max(int(total - 1).bit_length(), 1)
     packed = np.empty(total, dtype=np.int64)
+    if total:  # the keys of one region's roll span a narrow range: their offsets from the smallest fit as they are
+        low_key = min(int(k.min()) for k in (ko, kn) if len(k))
+        high_key = max(int(k.max()) for k in (ko, kn) if len(k))
+        if high_key - low_key < 1 << (63 - bits):
+            np.subtract(ko, low_key, out=packed[:a])
+            np.subtract(kn, low_key, out=packed[a:])
+            return _pack_sort(packed, bits)  # no two keys share an offset: no check, one sort
     packed[:a], packed[a:] = ko, kn
     packed.sort()
     distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
@@ -574,13 +582,23 @@ def _pack_sort(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return at, packed[1:] == packed[:-1]
 
 
+class _Rows:
+    """The positions of every row (0 … n-1) without the array: indexing by positions gives them back."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __getitem__(self, pos: np.ndarray) -> np.ndarray:
+        return pos
+
+
 def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One sort of the valid NIKs of both versions (:func:`_grouped_keys`): marks NIKs repeated within their version
     and pairs the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new
     repeated-in-old) where the last two are per row: a usable NIK that the other version holds more than once."""
     all_o, all_n = bool(o.valid.all()), bool(n.valid.all())  # the usual case: positions are the rows themselves
-    vo = np.arange(len(o.key)) if all_o else np.flatnonzero(o.valid)
-    vn = np.arange(len(n.key)) if all_n else np.flatnonzero(n.valid)
+    vo = _Rows(len(o.key)) if all_o else np.flatnonzero(o.valid)
+    vn = _Rows(len(n.key)) if all_n else np.flatnonzero(n.valid)
     ko = o.key if all_o else o.key[vo]
     kn = n.key if all_n else n.key[vn]
     a, b = len(ko), len(kn)
@@ -1261,7 +1279,13 @@ def _compare_lines(old: _Side, new: _Side, m: _Matching, fields: list[str],
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         list(pool.map(_Side.materialise, (old, new), (po, pn)))
     how = {fld: prepared.get(fld) or _ready(_Prepared("text")) for fld in fields}
-    return {fld: replace(d, pairs=differ[d.pairs]) for fld, d in _compare(old, new, po, pn, fields, None, how).items()}
+    out = {fld: replace(d, pairs=differ[d.pairs])
+           for fld, d in _compare(old, new, po, pn, [f for f in fields if f != "nik"], None, how).items()}
+    if "nik" in fields:  # only where the pair was not matched on its NIK: a NIK match has the same NIK on both sides
+        keyed = np.flatnonzero(m.how[differ] != BY_NIK)
+        d = _compare_field(old, new, po[keyed], pn[keyed], "nik", None, how["nik"].result())
+        out["nik"] = replace(d, pairs=differ[keyed[d.pairs]])
+    return {fld: out[fld] for fld in fields}
 
 
 def _diff(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages | None = None) -> DiffResult:
@@ -1338,8 +1362,8 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     _check_conservation(old, new, m, o_status, n_status, twice)
     tick("status")
 
-    # ---- output frames: the summary on a worker, the pair tables here meanwhile
-    pool = ThreadPoolExecutor(max_workers=1)
+    # ---- output frames: the summary on a worker, the pair tables beside it
+    pool = ThreadPoolExecutor(max_workers=2)
     summarised = pool.submit(_summary, old, new, settings, by, o_status, n_status, m, moved, diffs, person)
     show = settings.mask
 
@@ -1358,6 +1382,50 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
 
     def pair_nik(sel: np.ndarray) -> pa.Array:  # every pair a table names is in named_at (sorted)
         return _take(named_nik, np.searchsorted(named_at, sel))
+
+    def make_moved() -> pd.DataFrame:
+        mv = np.flatnonzero(moved)
+        mv = mv[np.argsort(row_o(mv), kind="stable")]
+        moved_df = pd.DataFrame({
+            "nik": _series(pair_nik(mv)), "row_old": row_o(mv), "row_new": row_n(mv),
+            "from_kelurahan": _series(old.at("kelurahan", m.po[mv])), "from_tps": _series(old.at("tps", m.po[mv])),
+            "to_kelurahan": _series(new.at("kelurahan", m.pn[mv])), "to_tps": _series(new.at("tps", m.pn[mv])),
+            "from_kecamatan": _series(old.at("kecamatan", m.po[mv])),
+            "to_kecamatan": _series(new.at("kecamatan", m.pn[mv])),
+        })[list(MOVED_COLUMNS)]
+        return moved_df
+
+    def make_nik_changed() -> pd.DataFrame:
+        kc = np.flatnonzero(~person)
+        kc = kc[np.argsort(row_o(kc), kind="stable")]
+        no, nn = old.at("nik", m.po[kc]), new.at("nik", m.pn[kc])
+        digits = _digits_differ(no, nn)
+        other = np.full(len(kc), "", dtype=object)
+        if len(kc):
+            lookup = np.full(npairs, -1, dtype=np.int64)
+            lookup[kc] = np.arange(len(kc))
+            for fld, d in diffs.items():
+                if fld == "nik":
+                    continue
+                hit = lookup[d.pairs]
+                hit = hit[hit >= 0]
+                if len(hit):
+                    other[hit] = other[hit] + (fld + ";")
+            other = pd.Series(other, dtype="str").str.rstrip(";").to_numpy(dtype=object)
+        nik_changed_df = pd.DataFrame({
+            "nik_old": _series(_show_id(no, settings)), "nik_new": _series(_show_id(nn, settings)),
+            "row_old": row_o(kc), "row_new": row_n(kc),
+            "relation": pd.Series(np.where(digits <= TYPO_DIGITS, "typo", "new_number"), dtype="str"),
+            "digits_differ": digits,
+            "nama": _series(new.at("nama", m.pn[kc])), "tanggal_lahir": _series(new.at("tanggal_lahir", m.pn[kc])),
+            "jenis_kelamin": _series(new.at("jenis_kelamin", m.pn[kc])),
+            "kecamatan": _series(new.at("kecamatan", m.pn[kc])), "kelurahan": _series(new.at("kelurahan", m.pn[kc])),
+            "tps": _series(new.at("tps", m.pn[kc])), "other_changes": pd.Series(other, dtype="str"),
+        })[list(NIK_CHANGED_COLUMNS)]
+        return nik_changed_df
+
+    # the moved and NIK-correction tables on a worker while the changed table is built here
+    tables = [pool.submit(make_moved), pool.submit(make_nik_changed)]
 
     sels, ranks, olds, news = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [], []
     for rank, fld in enumerate(FIELDS):
@@ -1388,46 +1456,11 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     changed_df = changed_df[list(CHANGED_COLUMNS)]
     tick("changed_df")
 
-    mv = np.flatnonzero(moved)
-    mv = mv[np.argsort(row_o(mv), kind="stable")]
-    moved_df = pd.DataFrame({
-        "nik": _series(pair_nik(mv)), "row_old": row_o(mv), "row_new": row_n(mv),
-        "from_kelurahan": _series(old.at("kelurahan", m.po[mv])), "from_tps": _series(old.at("tps", m.po[mv])),
-        "to_kelurahan": _series(new.at("kelurahan", m.pn[mv])), "to_tps": _series(new.at("tps", m.pn[mv])),
-        "from_kecamatan": _series(old.at("kecamatan", m.po[mv])),
-        "to_kecamatan": _series(new.at("kecamatan", m.pn[mv])),
-    })[list(MOVED_COLUMNS)]
-    tick("moved_df")
-
-    kc = np.flatnonzero(~person)
-    kc = kc[np.argsort(row_o(kc), kind="stable")]
-    no, nn = old.at("nik", m.po[kc]), new.at("nik", m.pn[kc])
-    digits = _digits_differ(no, nn)
-    other = np.full(len(kc), "", dtype=object)
-    if len(kc):
-        lookup = np.full(npairs, -1, dtype=np.int64)
-        lookup[kc] = np.arange(len(kc))
-        for fld, d in diffs.items():
-            if fld == "nik":
-                continue
-            hit = lookup[d.pairs]
-            hit = hit[hit >= 0]
-            if len(hit):
-                other[hit] = other[hit] + (fld + ";")
-        other = pd.Series(other, dtype="str").str.rstrip(";").to_numpy(dtype=object)
-    nik_changed_df = pd.DataFrame({
-        "nik_old": _series(_show_id(no, settings)), "nik_new": _series(_show_id(nn, settings)),
-        "row_old": row_o(kc), "row_new": row_n(kc),
-        "relation": pd.Series(np.where(digits <= TYPO_DIGITS, "typo", "new_number"), dtype="str"),
-        "digits_differ": digits,
-        "nama": _series(new.at("nama", m.pn[kc])), "tanggal_lahir": _series(new.at("tanggal_lahir", m.pn[kc])),
-        "jenis_kelamin": _series(new.at("jenis_kelamin", m.pn[kc])),
-        "kecamatan": _series(new.at("kecamatan", m.pn[kc])), "kelurahan": _series(new.at("kelurahan", m.pn[kc])),
-        "tps": _series(new.at("tps", m.pn[kc])), "other_changes": pd.Series(other, dtype="str"),
-    })[list(NIK_CHANGED_COLUMNS)]
-    tick("nik_changed_df")
-
     try:
+        moved_df = tables[0].result()
+        tick("moved_df")
+        nik_changed_df = tables[1].result()
+        tick("nik_changed_df")
         added_df, removed_df, unmatched_df = added.result(), removed.result(), unmatched.result()
         summary = summarised.result()
     finally:
