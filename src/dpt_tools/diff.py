@@ -1100,10 +1100,13 @@ def _count_combinations(columns: list[np.ndarray], radices: list[int]) -> tuple[
         rows, counts = np.unique(np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1), axis=0,
                                  return_counts=True)
         return [rows[:, i] for i in range(len(columns))], counts.astype(np.int64)
-    combined = np.zeros(n, dtype=np.int64)
-    for codes, radix in zip(columns, radices, strict=True):
-        combined = combined * radix + codes
     size = int(np.prod(radices, dtype=np.int64))
+    # one array, updated in place (each `combined * radix + codes` would be two fresh 8 MB arrays at 1M rows, whose
+    # page faults cost more than the arithmetic); 32-bit when every combination fits
+    combined = np.zeros(n, dtype=np.int32 if size < 2**31 else np.int64)
+    for codes, radix in zip(columns, radices, strict=True):
+        np.multiply(combined, radix, out=combined)
+        np.add(combined, codes, out=combined, casting="unsafe")
     if size <= max(BINCOUNT_SLOTS, 4 * n):
         counts = np.bincount(combined, minlength=size)
         groups = np.flatnonzero(counts)
