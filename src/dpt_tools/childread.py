@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import mmap
 import os
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -72,8 +73,8 @@ class Child:
     memory: mmap.mmap
 
     def result(self) -> Facts:
-        """Wait for the child; its facts, or the error it met (MemoryError: the file could not be held; OSError:
-        anything else, the child's own words or how it ended)."""
+        """Wait for the child; its facts, or the error it met (MemoryError: the file could not be held, or the child
+        was killed outright; OSError: anything else, the child's own words or how it ended)."""
         chunks = []
         try:
             while chunk := os.read(self.pipe, 1 << 16):
@@ -85,7 +86,9 @@ class Child:
         if words[0] == "ok" and len(words) == 6 and os.waitstatus_to_exitcode(status) == 0:
             flags = [w == "1" for w in words[2:]]
             return Facts(words[1], *flags)
-        if words[0] == "memory":
+        if words[0] == "memory" or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+            # killed outright: the kernel's out-of-memory killer, most likely; either way the caller then parses the
+            # file from its path, which needs no memory for the whole file
             raise MemoryError(f"{self.path}: too big to hold in memory")
         if words[0] == "error" and len(words) > 1:
             raise OSError(words[1])
