@@ -545,18 +545,10 @@ def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarra
     than pandas or pyarrow hash them. Two different keys may share their low bits (a 16-digit NIK needs 54 bits):
     that is checked (as many distinct low parts as distinct keys, one more sort of the bare keys: numpy's SIMD sort
     of 2M keys takes less than gathering them), and if it happens the keys are replaced by dense codes (one hash
-    pass, same equalities) and packed again. None of that where the keys span less than ``2**(63 - bits)`` (a roll of
-    one kabupaten or kota: a NIK begins with its kecamatan's code): each key's offset from the smallest is packed."""
+    pass, same equalities) and packed again."""
     a, total = len(ko), len(ko) + len(kn)
     bits = max(int(total - 1).bit_length(), 1)
     packed = np.empty(total, dtype=np.int64)
-    if total:  # the keys of one region's roll span a narrow range: their offsets from the smallest fit as they are
-        low_key = min(int(k.min()) for k in (ko, kn) if len(k))
-        high_key = max(int(k.max()) for k in (ko, kn) if len(k))
-        if high_key - low_key < 1 << (63 - bits):
-            np.subtract(ko, low_key, out=packed[:a])
-            np.subtract(kn, low_key, out=packed[a:])
-            return _pack_sort(packed, bits)  # no two keys share an offset: no check, one sort
     packed[:a], packed[a:] = ko, kn
     packed.sort()
     distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
