@@ -96,6 +96,18 @@ def test_what_is_not_proven_is_read_whole(tmp_path: Path, mutation, why: str) ->
     assert _read(tmp_path, data) is None, why
 
 
+def test_empty_key_values_beside_a_nik_are_read_line_first(tmp_path: Path) -> None:
+    """Only a row whose every key column is empty could be an all-empty record; a NIK on the line rules that out
+    (the check looks at the NIK column first, and at the others only when a NIK is empty)."""
+    data = _rows(20).replace(b"1971000000000007,BUDI 7,L,01-02-1980,BUKIT INTAN,SEMABUNG LAMA,001",
+                             b"1971000000000007,BUDI 7,,01-02-1980,,,")
+    read = _read(tmp_path, data)
+    assert read is not None and read.table.column("c2").to_pylist()[7] == ""
+    # an empty NIK with the other key columns filled in is no empty record either
+    data = _rows(20).replace(b"1971000000000007,", b",")
+    assert _read(tmp_path, data) is not None
+
+
 def test_a_two_line_header_and_a_byte_order_mark(tmp_path: Path) -> None:
     data = b"\xef\xbb\xbf" + HEADER.replace(b"nama,", b'"nama\npemilih",') + b"".join(ROW % (i, i) for i in range(5))
     read = _read(tmp_path, data)

@@ -147,10 +147,26 @@ def read_csv_lines(data: bytes | mmap.mmap, name: str, column_map: dict[str, str
                                          header_lines=head.header_lines, include=keys)
     except pa.ArrowInvalid:
         return None
-    if bad or table.num_rows != index.n or _maybe_empty(table):
+    nik = table.column(f"c{next(i for i, fld in mapped.items() if fld == 'nik')}")
+    if bad or table.num_rows != index.n or (_holds_empty(nik) and _maybe_empty(table)):
         return None
     return load.RawRead(head.header, table, np.arange(1, index.n + 1, dtype=np.int64), load.no_malformed(), [],
                         load.Dialect("csv", head.delimiter, "utf-8", head.bom), [], lines=index)
+
+
+def _holds_empty(col: pa.ChunkedArray) -> bool:
+    """Whether a parsed column holds an empty value, read off its offsets (no lengths computed): when the NIK column
+    holds none, no row can be all empty and :func:`_maybe_empty` (~0.03 s per 1M rows) need not look."""
+    for chunk in col.chunks:
+        if not len(chunk):
+            continue
+        wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+        width = 8 if wide else 4
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
+                                offset=chunk.offset * width)
+        if (offsets[1:] == offsets[:-1]).any():
+            return True
+    return False
 
 
 def _maybe_empty(table: pa.Table) -> bool:
