@@ -242,3 +242,28 @@ except SystemExit as exc:
         assert "exit 0" in run.stderr, run.stderr
     for name in sorted(p.name for p in (tmp_path / "none").iterdir()):
         assert (tmp_path / how / name).read_bytes() == (tmp_path / "none" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_diff_command_gives_back_the_cycle_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """`dpt diff` pauses Python's cycle collector while it runs (dpt_tools.cli._without_cycle_collector); a caller
+    that goes on finds it as it was, whether the command succeeded or failed."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from dpt_tools.cli import cli
+    from dpt_tools.synth import synth_roll, write_roll
+
+    df, _ = synth_roll(300, seed=3)
+    write_roll(df, tmp_path / "a.csv")
+    seen = []
+    (gc.enable if enabled else gc.disable)()
+    try:
+        for args in (["diff", str(tmp_path / "a.csv"), str(tmp_path / "a.csv"), "--quiet"],
+                     ["diff", str(tmp_path / "a.csv"), str(tmp_path / "missing.csv")]):
+            result = CliRunner().invoke(cli, args)
+            seen.append((result.exit_code, gc.isenabled()))
+    finally:
+        gc.enable()
+    assert seen == [(0, enabled), (2, enabled)]
