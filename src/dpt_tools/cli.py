@@ -168,6 +168,10 @@ def common_options(f: Any) -> Any:
     return f
 
 
+#: set by :func:`main`: the process ends with the command (see :func:`_exit_now`)
+_ENDS_PROCESS = False
+
+
 def _without_cycle_collector(command: Callable[..., Any]) -> Callable[..., Any]:
     """Run a command with Python's cycle collector paused. Why: the imports (pandas, pyarrow) and the frames of a
     1M-row ``dpt diff`` triggered 186 collections, one of them full, ~0.065 s in all on one core. The command's
@@ -181,7 +185,7 @@ def _without_cycle_collector(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         finally:
-            if was:
+            if was and not _ENDS_PROCESS:  # switched on, the collector would first walk every object (~0.03 s)
                 gc.enable()
 
     return run
@@ -527,6 +531,8 @@ def main() -> None:
     # numpy's OpenBLAS starts a worker thread per core when numpy is imported, which spins for ~0.1 s waiting for
     # work that dpt never gives it (no matrix products): one thread, unless the user chose otherwise
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    global _ENDS_PROCESS
+    _ENDS_PROCESS = True
     for stream in (sys.stdout, sys.stderr):
         # a terminal that cannot show a character (an ASCII or Latin-1 locale under cron) gets '?' for it, not a
         # crash that would turn exit code 1 into 3
