@@ -1118,60 +1118,68 @@ def _count_combinations(columns: list[np.ndarray], radices: list[int]) -> tuple[
     return digits[::-1], counts.astype(np.int64)
 
 
+#: one row of :func:`_tally`: (region per level, sex, status, moved, number of rows)
+_TallyRow = tuple[tuple[str, ...], str, int, bool, int]
+
+
 def _tally(side: _Side, levels: tuple[str, ...], status: np.ndarray, moved: np.ndarray,
-           blank: tuple[str, ...] = ()) -> pd.DataFrame:
+           blank: tuple[str, ...] = ()) -> list[_TallyRow]:
     """Rows of one version per (region levels, sex, status, moved): each key as integer codes (:func:`_key_codes`),
     combined into one number per row and counted (a bincount when the combinations are few, else a sort), then the
     few group keys are turned into normalised text; the caller regroups keys that normalise alike.
 
     Why not ``Table.group_by``: the counting is a few passes over small integers, and pyarrow's group_by imports
-    its query engine (~0.07 s of start-up for every ``dpt diff``)."""
+    its query engine (~0.07 s of start-up for every ``dpt diff``). Why plain tuples, not a frame: the few hundred
+    combinations are summed in Python (:func:`_count_rows`) in a fraction of what pandas' groupings cost."""
     keys = [_key_codes(side, f, blank) for f in (*levels, "jenis_kelamin")]
     columns = [codes for codes, _ in keys] + [status, moved]
     radices = [max(len(meaning), 1) for _, meaning in keys] + [len(STATUS_NAMES["old"]), 2]
     digits, counts = _count_combinations(columns, radices)
-    out: dict[str, Any] = {}
-    for f, (_, meaning), digit in zip((*levels, "jenis_kelamin"), keys, digits, strict=False):
-        out[f] = _strings(_flat(pc.fill_null(meaning.take(pa.array(digit)), "")))
-    sex = out.pop("jenis_kelamin")
-    out["_sex"] = np.where(sex == "L", "L", np.where(sex == "P", "P", "unknown"))
-    out["_st"] = digits[-2].astype(np.int8)
-    out["_mv"] = digits[-1].astype(bool)
-    out["_n"] = counts.astype(np.int64)
-    return pd.DataFrame(out)
+    texts = [_strings(_flat(pc.fill_null(meaning.take(pa.array(digit)), ""))).tolist()
+             for (_, meaning), digit in zip(keys, digits, strict=False)]
+    sexes = [sx if sx in ("L", "P") else "unknown" for sx in texts[-1]]
+    regions = list(zip(*texts[:-1], strict=True))
+    return list(zip(regions, sexes, digits[-2].tolist(), (digits[-1] != 0).tolist(), counts.tolist(), strict=True))
 
 
-def _one_spelling(go: pd.DataFrame, gn: pd.DataFrame, levels: list[str]) -> None:
+def _one_spelling(go: list[_TallyRow], gn: list[_TallyRow], levels: list[str]) -> None:
     """Count each place under one name: where the versions spell a region two ways (``KEL. BACANG``,
     ``BACANG``), both tallies use the spelling that more rows carry (the first in sort order on a tie). In place."""
-    for lvl in levels:
+    for i, lvl in enumerate(levels):
         if lvl not in REGION_FIELDS:
             continue
-        rows = pd.concat([go[[lvl, "_n"]], gn[[lvl, "_n"]]]).groupby(lvl, sort=True)["_n"].sum()
-        if len(rows) < 2:
+        totals: dict[str, int] = {}
+        for row in (*go, *gn):
+            totals[row[0][i]] = totals.get(row[0][i], 0) + row[4]
+        if len(totals) < 2:
             continue
-        names = rows.index.to_numpy(dtype=object)
-        table = pd.DataFrame({"name": names, "n": rows.to_numpy(),
-                              "key": _strings(_flat(pc.fill_null(comparison_key(lvl, pa.array(names, type=_STR)),
-                                                                 "")))})
-        table = table.sort_values(["key", "n", "name"], ascending=[True, False, True], kind="stable")
-        shown = table.drop_duplicates("key").set_index("key")["name"]
-        spelling = dict(zip(table["name"], shown.reindex(table["key"]).to_numpy(), strict=True))
+        names = sorted(totals)
+        keys = _strings(_flat(pc.fill_null(comparison_key(lvl, pa.array(names, type=_STR)), ""))).tolist()
+        shown: dict[str, str] = {}
+        for j in sorted(range(len(names)), key=lambda j: (keys[j], -totals[names[j]], names[j])):
+            shown.setdefault(keys[j], names[j])
+        spelling = {name: shown[key] for name, key in zip(names, keys, strict=True)}
         if any(a != b for a, b in spelling.items()):
-            go[lvl] = go[lvl].map(spelling)
-            gn[lvl] = gn[lvl].map(spelling)
+            for rows in (go, gn):
+                rows[:] = [((*r[0][:i], spelling[r[0][i]], *r[0][i + 1:]), *r[1:]) for r in rows]  # type: ignore[misc]
 
 
-def _count_table(go: pd.DataFrame, gn: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Every count per value of ``keys`` (one row each, sorted); old-side counts by the old row's keys, the rest
-    by the new row's keys."""
-    parts = []
-    for counts, g in ((_OLD_COUNTS, go), (_NEW_COUNTS, gn)):  # one grouping per version, a column per count
-        n, st, mv = g["_n"].to_numpy(), g["_st"].to_numpy(), g["_mv"].to_numpy()
-        cols = {name: n if sel is None else np.where(mv if sel == "moved" else st == sel, n, 0)
-                for name, sel in counts.items()}
-        parts.append(pd.DataFrame({**{k: g[k] for k in keys}, **cols}).groupby(keys).sum())
-    return pd.concat(parts, axis=1).fillna(0).astype("int64").sort_index()
+def _count_rows(go: list[_TallyRow], gn: list[_TallyRow], key: Callable[[_TallyRow], tuple[str, ...]]
+                ) -> dict[tuple[str, ...], dict[str, int]]:
+    """Every count per value of ``key`` (sorted); old-side counts by the old rows' keys, the rest by the new rows'
+    keys; a count no row has is 0."""
+    out: dict[tuple[str, ...], dict[str, int]] = {}
+    for counts, rows in ((_OLD_COUNTS, go), (_NEW_COUNTS, gn)):
+        for row in rows:
+            k = key(row)
+            totals = out.get(k)
+            if totals is None:
+                totals = out[k] = dict.fromkeys((*_OLD_COUNTS, *_NEW_COUNTS), 0)
+            _, _, st, mv, n = row
+            for name, sel in counts.items():
+                if sel is None or (mv if sel == "moved" else st == sel):
+                    totals[name] += n
+    return dict(sorted(out.items()))
 
 
 def _check_conservation(old: _Side, new: _Side, m: _Matching, o_status: np.ndarray, n_status: np.ndarray,
@@ -1379,28 +1387,6 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
     def row_n(sel: np.ndarray) -> np.ndarray:
         return new.row_number[m.pn[sel]]
 
-    # the person's NIK as shown (the new version's, else the old one's), made once for every pair a file names
-    named = np.zeros(npairs, dtype=bool)
-    for d in diffs.values():
-        named[d.pairs] = True
-    named_at = np.flatnonzero(named & (person | moved))
-    named_nik = _show_id(_flat(pc.coalesce(new.at("nik", m.pn[named_at]), old.at("nik", m.po[named_at]))), settings)
-
-    def pair_nik(sel: np.ndarray) -> pa.Array:  # every pair a table names is in named_at (sorted)
-        return _take(named_nik, np.searchsorted(named_at, sel))
-
-    def make_moved() -> pd.DataFrame:
-        mv = np.flatnonzero(moved)
-        mv = mv[np.argsort(row_o(mv), kind="stable")]
-        moved_df = pd.DataFrame({
-            "nik": _series(pair_nik(mv)), "row_old": row_o(mv), "row_new": row_n(mv),
-            "from_kelurahan": _series(old.at("kelurahan", m.po[mv])), "from_tps": _series(old.at("tps", m.po[mv])),
-            "to_kelurahan": _series(new.at("kelurahan", m.pn[mv])), "to_tps": _series(new.at("tps", m.pn[mv])),
-            "from_kecamatan": _series(old.at("kecamatan", m.po[mv])),
-            "to_kecamatan": _series(new.at("kecamatan", m.pn[mv])),
-        })[list(MOVED_COLUMNS)]
-        return moved_df
-
     def make_nik_changed() -> pd.DataFrame:
         kc = np.flatnonzero(~person)
         kc = kc[np.argsort(row_o(kc), kind="stable")]
@@ -1428,10 +1414,34 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
             "kecamatan": _series(new.at("kecamatan", m.pn[kc])), "kelurahan": _series(new.at("kelurahan", m.pn[kc])),
             "tps": _series(new.at("tps", m.pn[kc])), "other_changes": pd.Series(other, dtype="str"),
         })[list(NIK_CHANGED_COLUMNS)]
-        return nik_changed_df
+        return _mask_ids_in_text_columns(nik_changed_df) if settings.mask else nik_changed_df
 
-    # the moved and NIK-correction tables on a worker while the changed table is built here
-    tables = [pool.submit(make_moved), pool.submit(make_nik_changed)]
+    nik_table = pool.submit(make_nik_changed)  # needs no shown NIK: started first
+
+    # the person's NIK as shown (the new version's, else the old one's), made once for every pair a file names
+    named = np.zeros(npairs, dtype=bool)
+    for d in diffs.values():
+        named[d.pairs] = True
+    named_at = np.flatnonzero(named & (person | moved))
+    named_nik = _show_id(_flat(pc.coalesce(new.at("nik", m.pn[named_at]), old.at("nik", m.po[named_at]))), settings)
+
+    def pair_nik(sel: np.ndarray) -> pa.Array:  # every pair a table names is in named_at (sorted)
+        return _take(named_nik, np.searchsorted(named_at, sel))
+
+    def make_moved() -> pd.DataFrame:
+        mv = np.flatnonzero(moved)
+        mv = mv[np.argsort(row_o(mv), kind="stable")]
+        moved_df = pd.DataFrame({
+            "nik": _series(pair_nik(mv)), "row_old": row_o(mv), "row_new": row_n(mv),
+            "from_kelurahan": _series(old.at("kelurahan", m.po[mv])), "from_tps": _series(old.at("tps", m.po[mv])),
+            "to_kelurahan": _series(new.at("kelurahan", m.pn[mv])), "to_tps": _series(new.at("tps", m.pn[mv])),
+            "from_kecamatan": _series(old.at("kecamatan", m.po[mv])),
+            "to_kecamatan": _series(new.at("kecamatan", m.pn[mv])),
+        })[list(MOVED_COLUMNS)]
+        return _mask_ids_in_text_columns(moved_df) if settings.mask else moved_df
+
+    # the moved table on a worker too while the changed table is built here
+    tables = [pool.submit(make_moved), nik_table]
 
     sels, ranks, olds, news = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [], []
     for rank, fld in enumerate(FIELDS):
@@ -1473,8 +1483,8 @@ def _finish(old: _Side, new: _Side, settings: Settings, by: str, tick: _Stages, 
         pool.shutdown(cancel_futures=True)
     tick("records_summary")
     if settings.mask:
-        # added, removed and unmatched were masked by the workers that built them
-        changed_df, moved_df, nik_changed_df = map(_mask_ids_in_text_columns, (changed_df, moved_df, nik_changed_df))
+        # added, removed, unmatched, moved and nik_changed were masked by the workers that built them
+        changed_df = _mask_ids_in_text_columns(changed_df)
     return DiffResult(added_df, removed_df, changed_df, moved_df, nik_changed_df, unmatched_df, summary,
                       o_status, n_status, by)
 
@@ -1532,19 +1542,19 @@ def _summary(old: _Side, new: _Side, settings: Settings, by: str, o_status: np.n
         go, gn = pool.map(_tally, (old, new), (tuple(levels),) * 2, (o_status, n_status), (moved_o, moved_n),
                           (blank,) * 2)
     _one_spelling(go, gn, levels)
-    per_sex = _count_table(go, gn, ["_sex"]).reindex(list(SEXES), fill_value=0)
-    by_sex = {sx: {k: int(per_sex.loc[sx, k]) for k in SUMMARY_KEYS} for sx in SEXES}
-    per_region = _count_table(go, gn, levels)
-    split_o = go.groupby([*levels, "_sex"])["_n"].sum()
-    split_n = gn.groupby([*levels, "_sex"])["_n"].sum()
+    per_sex = _count_rows(go, gn, lambda row: (row[1],))
+    nothing = dict.fromkeys(SUMMARY_KEYS, 0)
+    by_sex = {sx: {k: per_sex.get((sx,), nothing)[k] for k in SUMMARY_KEYS} for sx in SEXES}
+    split: list[dict[tuple[str, ...], int]] = [{}, {}]  # per version: rows per (regions..., sex)
+    for rows, by_place in zip((go, gn), split, strict=True):
+        for reg, sx, _, _, n in rows:
+            by_place[(*reg, sx)] = by_place.get((*reg, sx), 0) + n
     by_region = []
-    for reg, row in zip(per_region.index, per_region.itertuples(index=False), strict=True):
-        reg = reg if isinstance(reg, tuple) else (reg,)
+    for reg, values in _count_rows(go, gn, lambda row: row[0]).items():
         entry: dict[str, Any] = {lvl: _no_full_id(v or None) for lvl, v in zip(levels, reg, strict=True)}
-        values = row._asdict()
-        entry.update({k: int(values[k]) for k in (*SUMMARY_KEYS, "moved_out")})
-        entry["old_by_sex"] = {sx: int(split_o.get((*reg, sx), 0)) for sx in SEXES}
-        entry["new_by_sex"] = {sx: int(split_n.get((*reg, sx), 0)) for sx in SEXES}
+        entry.update({k: values[k] for k in (*SUMMARY_KEYS, "moved_out")})
+        entry["old_by_sex"] = {sx: split[0].get((*reg, sx), 0) for sx in SEXES}
+        entry["new_by_sex"] = {sx: split[1].get((*reg, sx), 0) for sx in SEXES}
         by_region.append(entry)
 
     changed_by_field = {f: int(person[d.pairs].sum()) for f, d in diffs.items() if person[d.pairs].any()}
