@@ -548,15 +548,21 @@ def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarra
     pass, same equalities) and packed again."""
     a, total = len(ko), len(ko) + len(kn)
     bits = max(int(total - 1).bit_length(), 1)
-    packed = np.empty(total, dtype=np.int64)
-    packed[:a], packed[a:] = ko, kn
-    packed.sort()
-    distinct = int(np.count_nonzero(packed[1:] != packed[:-1]))
-    low = (1 << (63 - bits)) - 1
-    np.bitwise_and(ko, low, out=packed[:a])
-    np.bitwise_and(kn, low, out=packed[a:])
-    at, same = _pack_sort(packed, bits)
-    if int(np.count_nonzero(~same)) != distinct:  # two keys share their low bits: dense codes instead
+
+    def count_distinct() -> int:  # on another thread, beside the packed sort (numpy sorts without the GIL)
+        keys = np.concatenate([ko, kn])
+        keys.sort()
+        return int(np.count_nonzero(keys[1:] != keys[:-1]))
+
+    with ThreadPoolExecutor(max_workers=1) as aside:
+        distinct = aside.submit(count_distinct)
+        packed = np.empty(total, dtype=np.int64)
+        low = (1 << (63 - bits)) - 1
+        np.bitwise_and(ko, low, out=packed[:a])
+        np.bitwise_and(kn, low, out=packed[a:])
+        at, same = _pack_sort(packed, bits)
+        collide = int(np.count_nonzero(~same)) != distinct.result()
+    if collide:  # two keys share their low bits: dense codes instead
         enc = pc.dictionary_encode(pa.chunked_array([pa.array(ko), pa.array(kn)], type=pa.int64()))
         packed[:] = pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()).to_numpy()
         at, same = _pack_sort(packed, bits)
