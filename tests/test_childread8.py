@@ -267,3 +267,19 @@ def test_the_diff_command_gives_back_the_cycle_collector_as_it_found_it(tmp_path
     finally:
         gc.enable()
     assert seen == [(0, enabled), (2, enabled)]
+
+
+def test_names_folded_in_two_halves_fold_as_a_whole() -> None:
+    """diff._fold_distinct folds many distinct names in two halves on two threads: the same folded names, in the
+    same order, as one fold of them all (the fold treats each name on its own)."""
+    import pyarrow as pa
+
+    from dpt_tools import diff as D
+    from dpt_tools.names import fold_names
+    from dpt_tools.synth import synth_roll
+
+    df, _ = synth_roll(12000, seed=5)
+    names = pa.array([*sorted(set(df["nama"].dropna())), "H. DJOKO, S.Pd", "  nur   hayati ", ""], type=pa.string())
+    assert len(names) >= D.FOLD_SPLIT
+    whole = fold_names(names).tolist()
+    assert D._fold_distinct(names).to_pylist() == whole

@@ -661,6 +661,23 @@ def _date_sex(side: _Side, pos: np.ndarray) -> np.ndarray:
     return np.where(ok, out, -1)
 
 
+#: distinct names from which :func:`_fold_distinct` folds in two halves on two threads
+FOLD_SPLIT = 4096
+
+
+def _fold_distinct(names: pa.Array) -> pa.Array:
+    """:func:`~dpt_tools.names.fold_names` of distinct names; many are folded in two halves on two threads (the
+    fold is a chain of pyarrow kernels, which release the GIL, applied to each name on its own: the same result)."""
+    def fold(part: pa.Array) -> pa.Array:
+        return _flat(pa.array(fold_names(part).array, type=_STR))
+
+    half = len(names) // 2
+    if len(names) < FOLD_SPLIT:
+        return fold(names)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return pa.concat_arrays(list(pool.map(fold, (names.slice(0, half), names.slice(half)))))
+
+
 def _person_codes(old: _Side, new: _Side, pos_o: np.ndarray, pos_n: np.ndarray, ds_o: np.ndarray,
                   ds_n: np.ndarray) -> np.ndarray:
     """The person key (folded name, birth date, sex) of the old rows at ``pos_o`` then the new rows at ``pos_n``, as
@@ -676,7 +693,7 @@ def _person_codes(old: _Side, new: _Side, pos_o: np.ndarray, pos_n: np.ndarray, 
         return np.full(len(pos_o) + len(pos_n), -1, dtype=np.int64)
     names = pa.concat_arrays([old.at("nama", pos_o), new.at("nama", pos_n)])
     distinct = pc.dictionary_encode(names)  # null names stay null
-    folded = _flat(pa.array(fold_names(distinct.dictionary).array, type=_STR))
+    folded = _fold_distinct(distinct.dictionary)
     classes = pc.dictionary_encode(folded)  # one number per folded name: equal numbers, equal folded names
     per_name = np.asarray(pc.fill_null(classes.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     empty = np.flatnonzero(np.asarray(pc.equal(classes.dictionary, "").to_numpy(zero_copy_only=False), dtype=bool))
