@@ -288,6 +288,8 @@ class _Side:
     lines: LineIndex | None = None
     #: field or extra column → its place in the header (line-first sides)
     columns: dict[str, int] = field(default_factory=dict)
+    #: the NIK facts (:func:`_nik_facts`), computed as soon as the side is read (on its reading thread)
+    nik: _Nik | None = None
     _got: np.ndarray | None = None  # per row: its row in _sub, -1 if not parsed yet
     _sub: pa.Table | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -478,6 +480,8 @@ def _read_side(path: str, settings: Settings, label: str, fmt: str | None = None
                  columns={**{fld: i for i, fld in index.items()}, **dict(zip(shell.extras, unmapped, strict=True))})
     if source is not None and source.error is None:
         side.hash_now = source.start_hash
+    # the NIK keys made here, on this version's own thread, while the other version may still be being parsed
+    side.nik = _nik_facts(side)
     return side
 
 
@@ -533,6 +537,12 @@ def _nik_facts(side: _Side) -> _Nik:
     if valid.any():
         key[valid] = np.asarray(pc.cast(nik.filter(pa.array(valid)), pa.int64()).to_numpy(), dtype=np.int64)
     return _Nik(key, valid, missing, np.zeros(side.n, dtype=bool))
+
+
+def _nik_facts_of(side: _Side) -> _Nik:
+    """The side's NIK facts (made when it was read, else now), with ``repeated`` fresh for this matching."""
+    f = side.nik if side.nik is not None else _nik_facts(side)
+    return _Nik(f.key, f.valid, f.missing, np.zeros(side.n, dtype=bool))
 
 
 def _grouped_keys(ko: np.ndarray, kn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -726,7 +736,7 @@ def _match(old: _Side, new: _Side, on_nik_pairs: Callable[[np.ndarray, np.ndarra
     """``on_nik_pairs``: called with the NIK pairs (old, new positions) as soon as they are known, before the
     fallback matching (the line-first comparison starts on them meanwhile)."""
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        o, n = pool.map(_nik_facts, (old, new))
+        o, n = pool.map(_nik_facts_of, (old, new))
     # 1. NIK: keys usable (valid, unique) in both versions, joined on the int64 key
     po1, pn1, o_other, n_other = _nik_join(o, n)
     if on_nik_pairs is not None:
