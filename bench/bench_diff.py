@@ -146,7 +146,8 @@ def main() -> None:
     py = sys.executable
     out_dir = work / "diff_out"
     peers = ["duckdb"] + ([] if args.no_datacompy else ["datacompy"])
-    commands = {"dpt diff": [py, "-m", "dpt_tools.cli", "diff", str(old), str(new), "--out", str(out_dir), "--quiet"]}
+    # `python -m dpt_tools` runs what the installed `dpt` command runs (dpt_tools.entry:main)
+    commands = {"dpt diff": [py, "-m", "dpt_tools", "diff", str(old), str(new), "--out", str(out_dir), "--quiet"]}
     for peer in peers:
         commands[peer] = [py, __file__, "--peer", peer, str(old), str(new), str(work / f"peer_{peer}.json")]
     runs: dict[str, list[dict]] = {tool: [] for tool in commands}

@@ -283,3 +283,99 @@ def test_names_folded_in_two_halves_fold_as_a_whole() -> None:
     assert len(names) >= D.FOLD_SPLIT
     whole = fold_names(names).tolist()
     assert D._fold_distinct(names).to_pylist() == whole
+
+
+def _pair(tmp_path: Path) -> tuple[Path, Path]:
+    from dpt_tools.synth import synth_next_version, synth_roll, write_roll
+
+    df, _ = synth_roll(800, seed=4)
+    new, _ = synth_next_version(df, seed=4)
+    old_p, new_p = tmp_path / "old.csv", tmp_path / "new.csv"
+    write_roll(df, old_p)
+    write_roll(new[list(df.columns)], new_p)
+    return old_p, new_p
+
+
+@linux_only
+def test_the_entry_point_starts_the_reads_for_dpt_diff_old_new(tmp_path: Path) -> None:
+    """`dpt diff OLD NEW …` (dpt_tools.entry) forks the readers before click is imported, and the command takes
+    them; the outputs are those of the command starting the reads itself."""
+    old_p, new_p = _pair(tmp_path)
+    code = """
+import sys
+from dpt_tools import prefetch
+taken = []
+real = prefetch.take_early
+def take(old, new):
+    got = real(old, new)
+    taken.append(got is not None)
+    return got
+prefetch.take_early = take
+sys.argv = ['dpt', 'diff', sys.argv[1], sys.argv[2], '--out', sys.argv[3], '--quiet']
+from dpt_tools import cli  # imported first here only to see how the command ends (the order: the next test)
+cli._exit_now = lambda code: (print('taken', taken, 'exit', code, file=sys.stderr), sys.stderr.flush(),
+                              __import__('os')._exit(0))
+from dpt_tools.entry import main
+main()
+"""
+    run = _python(code, str(old_p), str(new_p), str(tmp_path / "early"))
+    assert "taken [True] exit 0" in run.stderr, run.stderr
+    plain = _python("import sys; from dpt_tools import cli; sys.argv = ['dpt'] + sys.argv[1:]; cli.main()",
+                    "diff", "--out", str(tmp_path / "plain"), "--quiet", str(old_p), str(new_p))
+    assert plain.returncode == 0, plain.stderr
+    names = sorted(p.name for p in (tmp_path / "plain").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "early").iterdir())
+    for name in names:
+        assert (tmp_path / "early" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes(), name
+
+
+@linux_only
+def test_the_entry_point_reads_before_importing_click(tmp_path: Path) -> None:
+    old_p, new_p = _pair(tmp_path)
+    code = """
+import sys
+from dpt_tools import prefetch
+real = prefetch.start_early
+def start(old, new):
+    print('click' in sys.modules, 'pyarrow' in sys.modules, 'numpy' in sys.modules, file=sys.stderr)
+    real(old, new)
+prefetch.start_early = start
+sys.argv = ['dpt', 'diff', sys.argv[1], sys.argv[2], '--quiet']
+from dpt_tools.entry import main
+main()
+"""
+    run = _python(code, str(old_p), str(new_p))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines()[0] == "False False False"
+
+
+def test_early_reads_are_taken_only_for_the_same_two_arguments(tmp_path: Path, monkeypatch) -> None:
+    from dpt_tools import prefetch
+
+    old_p, new_p = _pair(tmp_path)
+    monkeypatch.setattr(childread, "ENABLED", False)  # read on threads here (a pytest process runs threads)
+    prefetch.start_early(str(old_p), str(new_p))
+    assert prefetch.take_early(str(new_p), str(old_p)) is None  # another pair: dropped, the command reads itself
+    assert prefetch.take_early(str(old_p), str(new_p)) is None  # handed out (or dropped) once
+    prefetch.start_early(str(old_p), str(new_p))
+    early = prefetch.take_early(str(old_p), str(new_p))
+    assert early is not None and sorted(early) == sorted([str(old_p), str(new_p)])
+    for f in early.values():
+        assert f.sha256() == hashlib.sha256(Path(f.path).read_bytes()).hexdigest()
+    prefetch.start_early(str(tmp_path / "missing.csv"), str(new_p))  # a problem is left for the command to word
+    assert prefetch.take_early(str(tmp_path / "missing.csv"), str(new_p)) is not None
+
+
+@pytest.mark.parametrize("args", [["diff", "--quiet", "A", "B"], ["diff", "A"], ["validate", "A", "B"]])
+def test_the_entry_point_guesses_only_dpt_diff_old_new(monkeypatch, args) -> None:
+    from dpt_tools import cli, entry, prefetch
+
+    started = []
+    monkeypatch.setattr(prefetch, "start_early", lambda old, new: started.append((old, new)))
+    monkeypatch.setattr(cli, "main", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["dpt", *args])
+    entry.main()
+    assert started == []
+    monkeypatch.setattr(sys, "argv", ["dpt", "diff", "A", "B", "--quiet"])
+    entry.main()
+    assert started == [("A", "B")]

@@ -421,9 +421,11 @@ def diff(old: str, new: str, out_dir: str | None, fmt: str | None, by: str, quie
     L/LAKI-LAKI) is not a change. NIKs are masked (197101******0001) in files unless --no-mask, and never shown on
     screen. Exit 0 on success, 2 on bad input. Details: docs/diff.md.
     """
-    from .prefetch import diff_inputs
+    from .prefetch import diff_inputs, take_early
 
-    early = diff_inputs(old, new)  # read (sha256) on the other core while the library loads
+    # read (sha256) in child processes while the library loads: started by the entry point (dpt_tools.entry) for
+    # `dpt diff OLD NEW …`, else here
+    early = take_early(old, new) or diff_inputs(old, new)
     from .runtime import use_fast_allocator  # imports pyarrow (and its threads): after the readers were forked
 
     use_fast_allocator()

@@ -299,6 +299,29 @@ def diff_inputs(old: str, new: str, line_first: bool = True) -> dict[str, InputF
     return out
 
 
+#: :func:`diff_inputs` of a pair started by the entry point before the command was parsed (see dpt_tools.entry)
+_EARLY: tuple[tuple[str, str], dict[str, InputFile]] | None = None
+
+
+def start_early(old: str, new: str) -> None:
+    """Start :func:`diff_inputs` of (OLD, NEW) now, for the ``dpt diff`` command that will take it
+    (:func:`take_early`). Any problem is left for the command to meet and word."""
+    global _EARLY
+    try:
+        _EARLY = ((old, new), diff_inputs(old, new))
+    except Exception:  # the command reads the files itself and words the problem
+        _EARLY = None
+
+
+def take_early(old: str, new: str) -> dict[str, InputFile] | None:
+    """The reads :func:`start_early` began, if they were for exactly these two arguments (each handed out once)."""
+    global _EARLY
+    early, _EARLY = _EARLY, None
+    if early is None or early[0] != (old, new):
+        return None
+    return early[1]
+
+
 # ------------------------------------------------------------------------------------------------ one input, by name
 #: Reads started by a command for a library function that only knows the path (``load.load_roll``).
 _PENDING: dict[str, InputFile] = {}
