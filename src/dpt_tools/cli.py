@@ -530,9 +530,9 @@ def dedupe(rolls: tuple[str, ...], out_dir: str | None, threshold: float | None,
 
 def main() -> None:
     """Console entry point: user errors are one line + exit 2; a bug is one line + exit 3 (DPT_DEBUG=1 for more)."""
-    # numpy's OpenBLAS starts a worker thread per core when numpy is imported, which spins for ~0.1 s waiting for
-    # work that dpt never gives it (no matrix products): one thread, unless the user chose otherwise
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from .entry import process_defaults
+
+    process_defaults()
     global _ENDS_PROCESS
     _ENDS_PROCESS = True
     for stream in (sys.stdout, sys.stderr):

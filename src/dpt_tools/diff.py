@@ -1194,7 +1194,7 @@ def _one_spelling(go: list[_TallyRow], gn: list[_TallyRow], levels: list[str]) -
         spelling = {name: shown[key] for name, key in zip(names, keys, strict=True)}
         if any(a != b for a, b in spelling.items()):
             for rows in (go, gn):
-                rows[:] = [((*r[0][:i], spelling[r[0][i]], *r[0][i + 1:]), *r[1:]) for r in rows]  # type: ignore[misc]
+                rows[:] = [((*r[0][:i], spelling[r[0][i]], *r[0][i + 1:]), *r[1:]) for r in rows]
 
 
 def _count_rows(go: list[_TallyRow], gn: list[_TallyRow], key: Callable[[_TallyRow], tuple[str, ...]]

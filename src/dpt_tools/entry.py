@@ -14,9 +14,16 @@ import os
 import sys
 
 
+def process_defaults() -> None:
+    """What the ``dpt`` process sets for itself before numpy is imported: numpy's OpenBLAS starts a worker thread
+    per core at import, which spins for ~0.1 s waiting for work that dpt never gives it (no matrix products) — one
+    thread, unless the user chose otherwise."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main() -> None:
     """Console entry point (see :func:`dpt_tools.cli.main`)."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported by a reading thread (cli.main)
+    process_defaults()  # before the reading threads below import numpy
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "diff" and not args[1].startswith("-") and not args[2].startswith("-"):
         from . import prefetch
