@@ -24,7 +24,6 @@ import contextlib
 import hashlib
 import mmap
 import os
-import signal
 import sys
 from dataclasses import dataclass
 
@@ -74,7 +73,7 @@ class Child:
 
     def result(self) -> Facts:
         """Wait for the child; its facts, or the error it met (MemoryError: the file could not be held, or the child
-        was killed outright; OSError: anything else, the child's own words or how it ended)."""
+        was killed by a signal; OSError: anything else, the child's own words or how it ended)."""
         chunks = []
         try:
             while chunk := os.read(self.pipe, 1 << 16):
@@ -86,10 +85,13 @@ class Child:
         if words[0] == "ok" and len(words) == 6 and os.waitstatus_to_exitcode(status) == 0:
             flags = [w == "1" for w in words[2:]]
             return Facts(words[1], *flags)
-        if words[0] == "memory" or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
-            # killed outright: the kernel's out-of-memory killer, most likely; either way the caller then parses the
-            # file from its path, which needs no memory for the whole file
+        if words[0] == "memory":
             raise MemoryError(f"{self.path}: too big to hold in memory")
+        if os.WIFSIGNALED(status):
+            # killed outright: by the kernel's out-of-memory killer (SIGKILL) or a page it could not give (SIGBUS),
+            # most likely. Reported as memory the caller cannot have: it parses the file from its path, which needs
+            # no memory for the whole file
+            raise MemoryError(f"{self.path}: the reading process was killed (signal {os.WTERMSIG(status)})")
         if words[0] == "error" and len(words) > 1:
             raise OSError(words[1])
         raise OSError(f"{self.path}: the reading process ended without reading it "
