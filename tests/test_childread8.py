@@ -52,6 +52,38 @@ def _python(code: str, *args: str, env: dict[str, str] | None = None) -> subproc
                           env={**os.environ, "PYTHONPATH": SRC, **(env or {})})
 
 
+#: for the subprocess scripts: ``spy(module, name, seen)`` wraps ``module.name`` so that each call appends to ``seen``
+#: whether it returned something (not None)
+_SPY = """
+def spy(module, name, seen):
+    real = getattr(module, name)
+    def call(*args):
+        got = real(*args)
+        seen.append(got is not None)
+        return got
+    setattr(module, name, call)
+"""
+
+
+def _pair(tmp_path: Path, rows: int = 800, seed: int = 4, style: str = "clean") -> tuple[Path, Path]:
+    """Two versions of a synthetic roll with the same header (the line-first path)."""
+    from dpt_tools.synth import synth_next_version, synth_roll, write_roll
+
+    df, _ = synth_roll(rows, seed=seed)
+    new, _ = synth_next_version(df, seed=seed)
+    old_p, new_p = tmp_path / "old.csv", tmp_path / "new.csv"
+    write_roll(df, old_p, style=style)
+    write_roll(new[list(df.columns)], new_p, style=style)
+    return old_p, new_p
+
+
+def _assert_same_outputs(a: Path, b: Path) -> None:
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
 def _child_facts(paths: list[Path], step: int) -> list[dict]:
     run = _python(_CHILD_FACTS, str(step), *map(str, paths))
     assert run.returncode == 0, run.stderr
@@ -173,23 +205,13 @@ def test_the_diff_command_reads_both_versions_in_child_processes(tmp_path: Path)
     outputs of the library reading on threads."""
     from dpt_tools.config import Settings
     from dpt_tools.diff import diff_paths, write_diff_outputs
-    from dpt_tools.synth import synth_next_version, synth_roll, write_roll
 
-    df, _ = synth_roll(2000, seed=8)
-    new, _ = synth_next_version(df, seed=8)
-    old_p, new_p = tmp_path / "old.csv", tmp_path / "new.csv"
-    write_roll(df, old_p, style="excel")
-    write_roll(new[list(df.columns)], new_p, style="excel")  # the same header: the line-first path
-    code = """
+    old_p, new_p = _pair(tmp_path, 2000, 8, "excel")
+    code = _SPY + """
 import sys
 from dpt_tools import childread, cli
 started = []
-real = childread.start
-def start(path, size):
-    child = real(path, size)
-    started.append(child is not None)
-    return child
-childread.start = start
+spy(childread, 'start', started)
 sys.argv = ['dpt', 'diff', sys.argv[1], sys.argv[2], '--out', sys.argv[3], '--quiet']
 try:
     cli._run()
@@ -201,10 +223,7 @@ except SystemExit as exc:
     result = diff_paths(old_p, new_p, Settings())
     assert result.line_first
     write_diff_outputs(result, Settings(), tmp_path / "lib", "csv")
-    names = sorted(p.name for p in (tmp_path / "lib").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "cli").iterdir())
-    for name in names:
-        assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "lib" / name).read_bytes(), name
+    _assert_same_outputs(tmp_path / "cli", tmp_path / "lib")
 
 
 @linux_only
@@ -212,13 +231,7 @@ except SystemExit as exc:
 def test_a_diff_whose_reading_child_fails_still_gives_the_same_result(tmp_path: Path, how: str) -> None:
     """A child killed outright (as the out-of-memory killer does) or one that cannot read its file: the command parses
     the file from its path, and the outputs are those of an undisturbed run."""
-    from dpt_tools.synth import synth_next_version, synth_roll, write_roll
-
-    df, _ = synth_roll(1500, seed=9)
-    new, _ = synth_next_version(df, seed=9)
-    old_p, new_p = tmp_path / "old.csv", tmp_path / "new.csv"
-    write_roll(df, old_p, style="clean")
-    write_roll(new[list(df.columns)], new_p, style="clean")
+    old_p, new_p = _pair(tmp_path, 1500, 9)
     code = """
 import os, signal, sys
 from dpt_tools import childread, cli
@@ -240,8 +253,7 @@ except SystemExit as exc:
     for label in ("none", how):
         run = _python(code, str(old_p), str(new_p), str(tmp_path / label), label)
         assert "exit 0" in run.stderr, run.stderr
-    for name in sorted(p.name for p in (tmp_path / "none").iterdir()):
-        assert (tmp_path / how / name).read_bytes() == (tmp_path / "none" / name).read_bytes(), name
+    _assert_same_outputs(tmp_path / how, tmp_path / "none")
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -285,32 +297,16 @@ def test_names_folded_in_two_halves_fold_as_a_whole() -> None:
     assert D._fold_distinct(names).to_pylist() == whole
 
 
-def _pair(tmp_path: Path) -> tuple[Path, Path]:
-    from dpt_tools.synth import synth_next_version, synth_roll, write_roll
-
-    df, _ = synth_roll(800, seed=4)
-    new, _ = synth_next_version(df, seed=4)
-    old_p, new_p = tmp_path / "old.csv", tmp_path / "new.csv"
-    write_roll(df, old_p)
-    write_roll(new[list(df.columns)], new_p)
-    return old_p, new_p
-
-
 @linux_only
 def test_the_entry_point_starts_the_reads_for_dpt_diff_old_new(tmp_path: Path) -> None:
     """`dpt diff OLD NEW …` (dpt_tools.entry) forks the readers before click is imported, and the command takes
     them; the outputs are those of the command starting the reads itself."""
     old_p, new_p = _pair(tmp_path)
-    code = """
+    code = _SPY + """
 import sys
 from dpt_tools import prefetch
 taken = []
-real = prefetch.take_early
-def take(old, new):
-    got = real(old, new)
-    taken.append(got is not None)
-    return got
-prefetch.take_early = take
+spy(prefetch, 'take_early', taken)
 sys.argv = ['dpt', 'diff', sys.argv[1], sys.argv[2], '--out', sys.argv[3], '--quiet']
 from dpt_tools import cli  # imported first here only to see how the command ends (the order: the next test)
 cli._exit_now = lambda code: (print('taken', taken, 'exit', code, file=sys.stderr), sys.stderr.flush(),
@@ -323,10 +319,7 @@ main()
     plain = _python("import sys; from dpt_tools import cli; sys.argv = ['dpt'] + sys.argv[1:]; cli.main()",
                     "diff", "--out", str(tmp_path / "plain"), "--quiet", str(old_p), str(new_p))
     assert plain.returncode == 0, plain.stderr
-    names = sorted(p.name for p in (tmp_path / "plain").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "early").iterdir())
-    for name in names:
-        assert (tmp_path / "early" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes(), name
+    _assert_same_outputs(tmp_path / "early", tmp_path / "plain")
 
 
 @linux_only
