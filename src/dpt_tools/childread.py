@@ -131,7 +131,9 @@ def _child(path: str, size: int, memory: mmap.mmap, report: int) -> None:
     code = 1
     try:
         try:
-            line = "ok\t" + "\t".join(_read(path, size, memory))
+            f = read_into(path, size, memory, STEP)
+            flags = (f.quote, f.ascii, f.carriage_return, f.bare_carriage_return)
+            line = "ok\t" + "\t".join([f.hexdigest, *("1" if x else "0" for x in flags)])
             code = 0
         except MemoryError:
             line = "memory"
@@ -146,17 +148,20 @@ def _child(path: str, size: int, memory: mmap.mmap, report: int) -> None:
         os._exit(code)
 
 
-def _read(path: str, size: int, memory: mmap.mmap) -> list[str]:
-    """The child's work: the file into ``memory`` (exactly ``size`` bytes), and its :class:`Facts` as words."""
-    with contextlib.suppress(OSError, ValueError):  # an older kernel: the pages are mapped as they are written
-        memory.madvise(_POPULATE_WRITE)
+def read_into(path: str, size: int, memory: mmap.mmap | bytearray, step: int) -> Facts:
+    """``path`` into ``memory`` (exactly ``size`` bytes) in steps of ``step`` bytes, each hashed and scanned while it
+    is in the cache; its :class:`Facts`. The child's work, and the thread reader's (:class:`~dpt_tools.prefetch.
+    LineFile` where no child can be forked): one scan, judged alike."""
+    if hasattr(memory, "madvise"):
+        with contextlib.suppress(OSError, ValueError):  # an older kernel: the pages are mapped as they are written
+            memory.madvise(_POPULATE_WRITE)
     h = hashlib.sha256()
     view = memoryview(memory)
     quote = carriage = bare = after_cr = False
     ascii_only = True
     with open(path, "rb", buffering=0) as fh:
         done = 0
-        while done < size and (k := fh.readinto(view[done:done + STEP])):
+        while done < size and (k := fh.readinto(view[done:done + step])):
             block = view[done:done + k]
             h.update(block)
             data = block.tobytes()  # bytes offer count, isascii and `in`; a copy of a block in the cache is cheap
@@ -173,5 +178,4 @@ def _read(path: str, size: int, memory: mmap.mmap) -> list[str]:
             done += k
         if done < size or fh.read(1):
             raise OSError(f"{path}: the file changed while it was read")
-    bare = bare or after_cr
-    return [h.hexdigest(), *("1" if f else "0" for f in (quote, ascii_only, carriage, bare))]
+    return Facts(h.hexdigest(), quote, ascii_only, carriage, bare or after_cr)

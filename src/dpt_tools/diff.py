@@ -593,9 +593,6 @@ def _pack_sort(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
 class _Rows:
     """The positions of every row (0 … n-1) without the array: indexing by positions gives them back."""
 
-    def __init__(self, n: int) -> None:
-        self.n = n
-
     def __getitem__(self, pos: np.ndarray) -> np.ndarray:
         return pos
 
@@ -605,8 +602,8 @@ def _nik_join(o: _Nik, n: _Nik) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     and pairs the NIKs unique in both (old positions increasing). Returns (po, pn, old repeated-in-new, new
     repeated-in-old) where the last two are per row: a usable NIK that the other version holds more than once."""
     all_o, all_n = bool(o.valid.all()), bool(n.valid.all())  # the usual case: positions are the rows themselves
-    vo = _Rows(len(o.key)) if all_o else np.flatnonzero(o.valid)
-    vn = _Rows(len(n.key)) if all_n else np.flatnonzero(n.valid)
+    vo = _Rows() if all_o else np.flatnonzero(o.valid)
+    vn = _Rows() if all_n else np.flatnonzero(n.valid)
     ko = o.key if all_o else o.key[vo]
     kn = n.key if all_n else n.key[vn]
     a, b = len(ko), len(kn)

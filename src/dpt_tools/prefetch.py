@@ -138,8 +138,8 @@ class InputFile(threading.Thread):
         return self.hexdigest
 
 
-#: bytes read per step by :class:`LineFile`, hashed and scanned while they are in the processor's cache (per 180 MB
-#: file: 0.27-0.29 CPU-s in steps of 128-512 KB, 0.34 in steps of 4 MB)
+#: bytes read per step by :class:`LineFile` on its own thread (no child), hashed and scanned while they are in the
+#: processor's cache (per 180 MB file: 0.27-0.29 CPU-s in steps of 128-512 KB, 0.34 in steps of 4 MB)
 READ_BLOCK = 256 << 10
 
 
@@ -158,10 +158,11 @@ def _memory(size: int) -> mmap.mmap | bytearray:
 
 
 class LineFile(InputFile):
-    """An input file read whole into memory for the line-first reader, in one pass of :data:`READ_BLOCK` steps that
-    also computes its sha256, where its ``\\n`` bytes are, and whether it holds a ``\\r`` (and one not right before a
-    ``\\n``, where pyarrow would end a line), a double quote or a byte that is not ASCII (each block while it is in the
-    cache). The bytes are the ones hashed and parsed (:mod:`dpt_tools.lines`)."""
+    """An input file read whole into memory for the line-first reader (:func:`dpt_tools.childread.read_into`: in
+    one pass of steps that also computes its sha256 and whether it holds a ``\\r`` (and one not right before a
+    ``\\n``, where pyarrow would end a line), a double quote or a byte that is not ASCII, each step while it is in
+    the cache), by a child process (:mod:`dpt_tools.childread`) or else on this thread; then where its ``\\n``
+    bytes are. The bytes are the ones hashed and parsed (:mod:`dpt_tools.lines`)."""
 
     def __init__(self, path: str, child: childread.Child | None = None) -> None:
         self.ends: Any = None  # numpy int64 array of the \n positions, once read
@@ -175,66 +176,31 @@ class LineFile(InputFile):
     def run(self) -> None:
         import numpy as np  # here, not at the module's top: the read starts before the command imports numpy
 
-        if self.child is not None:
-            self._from_child(self.child, np)
-            return
-        h = hashlib.sha256()
-        ends: list[Any] = []
-        quote = bare = after_cr = False  # after_cr: the block before ended with a \r
+        memory: Any = self.child.memory if self.child is not None else None
         try:
-            with open(self.path, "rb", buffering=0) as fh:
-                size = os.fstat(fh.fileno()).st_size
-                buf = _memory(size)
-                view = memoryview(buf)
-                arr = np.frombuffer(buf, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
-                done = 0
-                while done < size and (k := fh.readinto(view[done:done + READ_BLOCK])):
-                    block = arr[done:done + k]
-                    h.update(view[done:done + k])
-                    ends.append(np.flatnonzero(block == 10) + done)
-                    bare = bare or (after_cr and block[0] != 10)
-                    if buf.find(b"\r", done, done + k) >= 0:
-                        self.carriage_return = True
-                        cr = np.flatnonzero(block[:-1] == 13)  # each followed by a byte of this block
-                        bare = bare or bool((block[cr + 1] != 10).any())
-                    after_cr = bool(block[-1] == 13)
-                    quote = quote or buf.find(b'"', done, done + k) >= 0
-                    self.ascii = self.ascii and int(block.max()) < 0x80
-                    done += k
-                if done < size or fh.read(1):  # the file changed size while it was read
+            if self.child is not None:
+                facts = self.child.result()
+                if len(memory) != self.stat.st_size:
                     raise OSError(f"{self.path}: the file changed while it was read")
+            else:  # no child (see dpt_tools.childread): the same read and scan, on this thread
+                size = os.stat(self.path).st_size
+                memory = _memory(size)
+                facts = childread.read_into(self.path, size, memory, READ_BLOCK)
         except Exception as exc:  # reported, never a thread that dies and leaves the parse waiting
             # (MemoryError: too big to hold, the diff parses the file from its path; anything else: read it again)
             self.error = exc
             self._read.set()
             return
-        self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
-        self.hexdigest = h.hexdigest()
-        self.quote = quote
-        self.bare_carriage_return = bare or after_cr
-        self._data = buf  # type: ignore[assignment]
-        self._read.set()
-
-    def _from_child(self, child: childread.Child, np: Any) -> None:
-        """Wait for the child that reads the file, then find its line ends here (numpy, a few MB at a time)."""
-        try:
-            facts = child.result()
-            if len(child.memory) != self.stat.st_size:
-                raise OSError(f"{self.path}: the file changed while it was read")
-        except Exception as exc:  # MemoryError: too big to hold (parsed from its path); else read again
-            self.error = exc
-            self._read.set()
-            return
-        arr = np.frombuffer(child.memory, dtype=np.uint8)
+        arr = np.frombuffer(memory, dtype=np.uint8)
         ends = [np.flatnonzero(arr[at:at + ENDS_STEP] == 10) + at for at in range(0, len(arr), ENDS_STEP)]
         self.ends = np.concatenate(ends).astype(np.int64, copy=False) if ends else np.zeros(0, dtype=np.int64)
         self.hexdigest, self.quote, self.ascii = facts.hexdigest, facts.quote, facts.ascii
         self.carriage_return, self.bare_carriage_return = facts.carriage_return, facts.bare_carriage_return
-        self._data = child.memory  # type: ignore[assignment]
+        self._data = memory
         self._read.set()
 
 
-#: bytes scanned for line ends per numpy call on a file read by a child (one 8 MB temporary, reused)
+#: bytes scanned for line ends per numpy call, once the file is read (one 8 MB temporary, reused)
 ENDS_STEP = 8 << 20
 
 
